@@ -1,0 +1,62 @@
+/* Internal interface of the ktpel command: the command table and the helpers that every
+ * command shares (exit codes, option conventions, JSON output). */
+#ifndef KTPEL_CLI_H
+#define KTPEL_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ktpel/error.h"
+
+/* Exit status of every command. */
+enum {
+    CLI_OK = 0,    /* done, and the answer is "yes" (valid, match, ...) */
+    CLI_FAIL = 1,  /* done, and the answer is "no", or an operation failed */
+    CLI_USAGE = 2, /* the command line itself is wrong */
+};
+
+/* A command: `ktpel NAME ...`. run() gets argv with argv[0] == NAME. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Commands, one file each (cli/cmd_NAME.c). */
+int cmd_nik(int argc, char **argv);
+int cmd_application(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_fp(int argc, char **argv);
+/* `ktpel fp extract ...`, called by cmd_fp (argv[0] == "extract"). */
+int cmd_fp_extract(int argc, char **argv);
+
+/* Prints "ktpel: MESSAGE" to stderr and returns CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "ktpel: MESSAGE" to stderr and returns CLI_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the error buffer's message to stderr and returns CLI_FAIL. */
+int cli_fail_err(const ktpel_errbuf *eb);
+/* True if argv[i] is -h or --help. */
+bool cli_is_help(const char *arg);
+
+/* Minimal streaming JSON writer: commas and nesting are tracked, strings escaped. */
+typedef struct cli_json {
+    FILE *out;
+    int depth;
+    bool need_comma[32];
+} cli_json;
+
+void cli_json_init(cli_json *j, FILE *out);
+void cli_json_begin_object(cli_json *j, const char *key); /* key NULL inside arrays/top */
+void cli_json_end_object(cli_json *j);
+void cli_json_begin_array(cli_json *j, const char *key);
+void cli_json_end_array(cli_json *j);
+void cli_json_string(cli_json *j, const char *key, const char *value); /* NULL -> null */
+void cli_json_int(cli_json *j, const char *key, long long value);
+void cli_json_double(cli_json *j, const char *key, double value);
+void cli_json_bool(cli_json *j, const char *key, bool value);
+/* Ends the document with a newline. */
+void cli_json_finish(cli_json *j);
+
+#endif

@@ -1,0 +1,72 @@
+/* Internal layout of compact fingerprint templates and comparison workspaces (match/ only). */
+#ifndef KTPEL_FP_MCC_INTERNAL_H
+#define KTPEL_FP_MCC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ktpel/minutiae.h"
+
+/* Resolution of the normalised space. */
+#define MCC_DPI 500.0
+/* Cylinder: NS x NS spatial cells (NS * NS = 256 bits = 4 words per plane), ND planes. */
+#ifndef MCC_NS
+#define MCC_NS          16
+#define MCC_PLANE_WORDS 4
+#endif
+#ifndef MCC_ND
+#define MCC_ND 6
+#endif
+#define MCC_WORDS (MCC_ND * MCC_PLANE_WORDS)
+/* Pair distances are stored in 1/MCC_DIST_SCALE pixel units. */
+#define MCC_DIST_SCALE 4.0f
+/* Distance differences beyond this many units have no compatibility left. */
+#define MCC_REL_DIST_STEPS 128
+
+/* 256 bytes, aligned so that wide loads never straddle cache lines. */
+typedef struct mcc_cylinder {
+    _Alignas(64) uint64_t bits[MCC_WORDS];
+    uint64_t mask[MCC_PLANE_WORDS]; /* valid cells, the same for every plane */
+    uint64_t pad[MCC_PLANE_WORDS];
+} mcc_cylinder;
+
+/* Most pairs that the relaxation step consolidates (see fp_mcc.c); a multiple of 4. */
+#define LSS_MAX_NR 20
+
+struct ktpel_fp_compact {
+    size_t bytes;             /* whole allocation */
+    int count;                /* minutiae given */
+    int n;                    /* minutiae with a valid cylinder: the ones kept */
+    int min_common_cells;     /* cells valid in both cylinders needed to compare them */
+    mcc_cylinder *cyl;        /* n */
+    float *x, *y;             /* n, 500 dpi, y up */
+    uint8_t *angle;           /* n, ISO units counter-clockwise */
+    uint8_t angle_start[257]; /* first index with angle >= a; kept minutiae sorted by angle */
+};
+
+typedef struct mcc_candidate {
+    float sim;
+    uint8_t i, j;
+} mcc_candidate;
+
+typedef int (*mcc_local_fn)(const struct ktpel_fp_compact *a, const struct ktpel_fp_compact *b,
+                            const float *sqrt_tab, uint32_t *keys);
+
+struct ktpel_fp_workspace {
+    mcc_local_fn local; /* local similarity loop for this CPU */
+    uint32_t keys[KTPEL_MAX_MINUTIAE * KTPEL_MAX_MINUTIAE];
+    uint32_t keys_tmp[KTPEL_MAX_MINUTIAE * KTPEL_MAX_MINUTIAE];
+    float sqrt_tab[MCC_WORDS * 64 + 1];
+    mcc_candidate sel[LSS_MAX_NR];
+    uint8_t used_a[KTPEL_MAX_MINUTIAE], used_b[KTPEL_MAX_MINUTIAE];
+    /* Relaxation: rows padded to a multiple of 4 (LSS_MAX_NR is one). */
+    float rho[LSS_MAX_NR * LSS_MAX_NR];
+    float dist_a[LSS_MAX_NR * LSS_MAX_NR], dist_b[LSS_MAX_NR * LSS_MAX_NR];
+    int32_t dir_a[LSS_MAX_NR * LSS_MAX_NR], dir_b[LSS_MAX_NR * LSS_MAX_NR];
+    float lambda[LSS_MAX_NR];
+    float rho_dist[MCC_REL_DIST_STEPS];
+    float rho_dir[129], rho_rad[129];
+    uint8_t np_for_n[KTPEL_MAX_MINUTIAE + 1];
+};
+
+#endif

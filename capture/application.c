@@ -1,5 +1,7 @@
 #include "ktpel/application.h"
 
+#include "ktpel/file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,25 +322,11 @@ ktpel_err ktpel_application_load(const char *path, ktpel_application *out, ktpel
 {
     if (!path || !out)
         return ktpel_fail(eb, KTPEL_EINVAL, "application: NULL argument");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ktpel_fail(eb, KTPEL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc(KTPEL_APPLICATION_FILE_MAX + 1);
-    if (!buf) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
-    }
-    size_t len = fread(buf, 1, KTPEL_APPLICATION_FILE_MAX + 1, f);
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    ktpel_err err;
-    if (failed)
-        err = ktpel_fail(eb, KTPEL_EIO, "%s: read error", path);
-    else if (len > KTPEL_APPLICATION_FILE_MAX)
-        err = ktpel_fail(eb, KTPEL_ETOOBIG, "%s: larger than the %d bytes allowed", path,
-                         KTPEL_APPLICATION_FILE_MAX);
-    else
-        err = ktpel_application_parse(buf, len, path, out, eb);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ktpel_err err = ktpel_file_read(path, KTPEL_APPLICATION_FILE_MAX, &buf, &len, eb);
+    if (!err)
+        err = ktpel_application_parse((const char *)buf, len, path, out, eb);
     free(buf);
     return err;
 }

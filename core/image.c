@@ -1,16 +1,14 @@
 /* Images in memory and the choice of codec (see include/ktpel/image.h). */
 #include "ktpel/image.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cv_wrap.h"
 #include "image_internal.h"
+#include "ktpel/file.h"
 
 /* Largest encoded image file accepted. */
 #define MAX_FILE_BYTES (256u * 1024u * 1024u)
@@ -164,37 +162,6 @@ ktpel_err ktpel_image_decode(const uint8_t *buf, size_t len, ktpel_image_mode mo
     return KTPEL_OK;
 }
 
-static ktpel_err read_file(const char *path, uint8_t **buf, size_t *len, ktpel_errbuf *eb)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ktpel_fail(eb, KTPEL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_EIO, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > MAX_FILE_BYTES) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_ETOOBIG, "%s: %lld bytes exceed the %u-byte limit", path,
-                          (long long)st.st_size, MAX_FILE_BYTES);
-    }
-    *len = (size_t)st.st_size;
-    *buf = malloc(*len ? *len : 1);
-    if (!*buf) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
-    }
-    if (fread(*buf, 1, *len, f) != *len) {
-        fclose(f);
-        free(*buf);
-        *buf = NULL;
-        return ktpel_fail(eb, KTPEL_EIO, "%s: read error", path);
-    }
-    fclose(f);
-    return KTPEL_OK;
-}
-
 ktpel_err ktpel_image_read(const char *path, ktpel_image_mode mode, int default_dpi,
                            ktpel_image *out, ktpel_errbuf *eb)
 {
@@ -203,7 +170,7 @@ ktpel_err ktpel_image_read(const char *path, ktpel_image_mode mode, int default_
     memset(out, 0, sizeof *out);
     uint8_t *buf = NULL;
     size_t len = 0;
-    ktpel_err rc = read_file(path, &buf, &len, eb);
+    ktpel_err rc = ktpel_file_read(path, MAX_FILE_BYTES, &buf, &len, eb);
     if (rc != KTPEL_OK)
         return rc;
     rc = ktpel_image_decode(buf, len, mode, default_dpi, out, eb);
@@ -279,44 +246,7 @@ ktpel_err ktpel_image_write(const char *path, const ktpel_image *img, int qualit
     if (rc != KTPEL_OK)
         return ktpel_fail_context(eb, "%s: ", path);
 
-    /* Write beside the target, then rename: readers never see a half-written image. */
-    size_t tmp_size = strlen(path) + 16;
-    char *tmp = malloc(tmp_size);
-    if (!tmp) {
-        free(buf);
-        return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
-    }
-    snprintf(tmp, tmp_size, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = ktpel_fail(eb, KTPEL_EIO, "%s: cannot create a temporary file: %s", path,
-                        strerror(errno));
-        goto out;
-    }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, buf + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
-    int write_errno = errno;
-    if (done != len || fsync(fd) != 0) {
-        close(fd);
-        unlink(tmp);
-        rc = ktpel_fail(eb, KTPEL_EIO, "%s: write failed: %s", path, strerror(write_errno));
-        goto out;
-    }
-    fchmod(fd, 0644);
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        rc = ktpel_fail(eb, KTPEL_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-out:
-    free(tmp);
+    rc = ktpel_file_write_atomic(path, buf, len, eb);
     free(buf);
     return rc;
 }

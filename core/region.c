@@ -3,6 +3,8 @@
  * unambiguous and a regency's districts are one contiguous range). */
 #include "ktpel/region.h"
 
+#include "ktpel/file.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -402,40 +404,11 @@ ktpel_err ktpel_regions_load_csv(ktpel_regions *regions, const char *path, ktpel
 {
     if (!regions || !path)
         return ktpel_fail(eb, KTPEL_EINVAL, "regions: NULL argument");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ktpel_fail(eb, KTPEL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    ktpel_err err = KTPEL_OK;
-    while (buf) {
-        if (len == cap) {
-            if (cap > KTPEL_REGION_FILE_MAX) {
-                err = ktpel_fail(eb, KTPEL_ETOOBIG, "%s: larger than %u bytes", path,
-                                 KTPEL_REGION_FILE_MAX);
-                break;
-            }
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (!buf)
-        err = ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
-    else if (!err && ferror(f))
-        err = ktpel_fail(eb, KTPEL_EIO, "%s: read error", path);
-    fclose(f);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ktpel_err err = ktpel_file_read(path, KTPEL_REGION_FILE_MAX, &buf, &len, eb);
     if (!err)
-        err = ktpel_regions_load_csv_buffer(regions, buf, len, path, eb);
+        err = ktpel_regions_load_csv_buffer(regions, (const char *)buf, len, path, eb);
     free(buf);
     return err;
 }

@@ -30,6 +30,12 @@ int cmd_image(int argc, char **argv);
 int cmd_fp(int argc, char **argv);
 /* `ktpel fp extract ...`, called by cmd_fp (argv[0] == "extract"). */
 int cmd_fp_extract(int argc, char **argv);
+/* `ktpel synth ...` (population) and its part for benchmark finger sets, called by cmd_synth
+ * with argv[0] == "fingers". */
+int cmd_synth(int argc, char **argv);
+int cmd_synth_fingers(int argc, char **argv);
+/* `ktpel synth irises ...` (CASIA-style eye image folders), argv[0] == "irises". */
+int cmd_synth_irises(int argc, char **argv);
 
 /* Prints "ktpel: MESSAGE" to stderr and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -312,10 +312,14 @@ static void draw_curve(canvas *cv, const det_axes *ax, const double *gen, size_t
     sweep s = {gen, imp, ng, ni, 0, 0, -INFINITY, 0};
     int px = -1, py = -1;
     while (sweep_next(&s)) {
-        int x = axis_x(ax, sweep_fmr(&s)), y = axis_y(ax, sweep_fnmr(&s));
-        if (px >= 0)
+        double fmr = sweep_fmr(&s), fnmr = sweep_fnmr(&s);
+        /* A zero rate has no place on normal-deviate axes: such points are left out rather
+         * than drawn on the border. */
+        int inside = fmr >= 0.0001 && fmr <= 0.5 && fnmr >= 0.0001 && fnmr <= 0.5;
+        int x = axis_x(ax, fmr), y = axis_y(ax, fnmr);
+        if (inside && px >= 0)
             line(cv, px, py, x, y, 2, blue, 0);
-        px = x;
+        px = inside ? x : -1;
         py = y;
         sweep_pass_equal(&s);
     }

@@ -24,16 +24,16 @@ typedef struct calibration_point {
 /* Decreasing FMR, increasing threshold. */
 static const calibration_point table[] = {
     /* 49920 impostor scores */
-    {1e-01, 0.016403f}, /* measured */
-    {3e-02, 0.018793f}, /* measured */
-    {1e-02, 0.021468f}, /* measured */
-    {3e-03, 0.024947f}, /* measured */
-    {1e-03, 0.028697f}, /* measured */
-    {3e-04, 0.033815f}, /* measured */
-    {1e-04, 0.038542f}, /* measured */
-    {5e-05, 0.039472f}, /* measured */
-    {1e-05, 0.048387f}, /* extrapolated */
-    {1e-06, 0.058232f}, /* extrapolated */
+    {1e-01, 0.016675f}, /* measured */
+    {3e-02, 0.018989f}, /* measured */
+    {1e-02, 0.021544f}, /* measured */
+    {3e-03, 0.024849f}, /* measured */
+    {1e-03, 0.027946f}, /* measured */
+    {3e-04, 0.033223f}, /* measured */
+    {1e-04, 0.037923f}, /* measured */
+    {5e-05, 0.038718f}, /* measured */
+    {1e-05, 0.047900f}, /* extrapolated */
+    {1e-06, 0.057877f}, /* extrapolated */
 };
 
 #define TABLE_SIZE ((int)(sizeof table / sizeof table[0]))

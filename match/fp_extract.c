@@ -72,7 +72,7 @@ typedef struct resample_taps {
     float w[FPX_TAPS];
 } resample_taps;
 
-static void resample_plan(int in_len, int out_len, double scale, resample_taps *t)
+static void resample_plan(int out_len, double scale, resample_taps *t)
 {
     double support = scale < 1.0 ? 1.0 / scale : 1.0;
     if (support > FPX_TAPS / 2 - 0.5)
@@ -94,7 +94,6 @@ static void resample_plan(int in_len, int out_len, double scale, resample_taps *
         }
         for (int k = 0; k < t[o].count; k++)
             t[o].w[k] = sum > 0 ? (float)(t[o].w[k] / sum) : 0;
-        (void)in_len;
     }
 }
 
@@ -121,8 +120,8 @@ static ktpel_err resample_into(const ktpel_image *src, double scale, fpx_ctx *c,
         free(rows);
         return ktpel_fail(eb, KTPEL_ENOMEM, "fingerprint extraction: no memory to resample");
     }
-    resample_plan(iw, c->w, scale, tx);
-    resample_plan(ih, c->h, scale, ty);
+    resample_plan(c->w, scale, tx);
+    resample_plan(c->h, scale, ty);
     for (int y = 0; y < ih; y++) {
         const uint8_t *in = src->data + (size_t)y * (size_t)iw;
         for (int x = 0; x < c->w; x++) {
@@ -198,10 +197,15 @@ static void export_minutiae(fpx_ctx *c, double scale, const ktpel_image *grey,
     }
 }
 
+/* The steps in order. Orientation and frequency are estimated twice: first from the
+ * image, then again from the first enhancement, whose clean ridges give a steadier field in
+ * smudged and dry areas; the second enhancement, tuned by that field, is the one used. */
 static ktpel_err run_pipeline(fpx_ctx *c, const char *dump_dir, ktpel_errbuf *eb)
 {
     ktpel_err e;
-    if ((e = fpx_segment(c, eb)) || (e = fpx_normalise(c, eb)) || (e = fpx_orientation(c, eb)) ||
+    if ((e = fpx_segment(c, eb)) || (e = fpx_normalise(c, eb)) ||
+        (e = fpx_orientation(c, c->img, eb)) || (e = fpx_frequency(c, eb)) ||
+        (e = fpx_enhance(c, eb)) || (e = fpx_orientation(c, c->enh, eb)) ||
         (e = fpx_frequency(c, eb)) || (e = fpx_enhance(c, eb)) || (e = fpx_binarise(c, eb)) ||
         (e = fpx_thin(c, eb)) || (e = fpx_minutiae(c, eb)))
         return e;

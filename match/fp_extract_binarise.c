@@ -6,46 +6,46 @@
  * removed (dust, noise between ridges), and valley islands smaller than that inside a
  * ridge are filled (pores, which would otherwise thin into small loops). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "fp_extract_internal.h"
 
 #define BIN_SPECK 0.6f
 
 /* Flips the connected components of pixels equal to value that are smaller than min_size.
- * Ridges use 8-connectivity, valleys 4-connectivity (the complementary pair). */
+ * Ridges use 8-connectivity, valleys 4-connectivity (the complementary pair). A valley
+ * region that touches the image edge or the background (pixels preset to SEEN_OUTSIDE in
+ * seen, which are not searched) is open, never a hole, and is kept. */
+#define SEEN_OUTSIDE 2
 static void flip_small(uint8_t *img, int w, int h, uint8_t value, int min_size, int *queue,
                        uint8_t *seen)
 {
-    size_t n = (size_t)w * (size_t)h;
-    for (size_t i = 0; i < n; i++)
-        seen[i] = 0;
-    int eight = value == 1;
-    for (size_t start = 0; start < n; start++) {
+    static const int dx8[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy8[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    int nbrs = value == 1 ? 8 : 4;
+    for (int start = 0; start < w * h; start++) {
         if (img[start] != value || seen[start])
             continue;
-        int head = 0, tail = 0;
-        queue[tail++] = (int)start;
+        int head = 0, tail = 0, touches_edge = 0;
+        queue[tail++] = start;
         seen[start] = 1;
-        int touches_edge = 0;
         while (head < tail) {
             int p = queue[head++], x = p % w, y = p / w;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    if ((!dx && !dy) || (!eight && dx && dy))
+            int inner = x > 0 && y > 0 && x < w - 1 && y < h - 1;
+            touches_edge |= !inner;
+            for (int k = 0; k < nbrs; k++) {
+                if (!inner) {
+                    int xx = x + dx8[k], yy = y + dy8[k];
+                    if (xx < 0 || yy < 0 || xx >= w || yy >= h)
                         continue;
-                    int xx = x + dx, yy = y + dy;
-                    if (xx < 0 || yy < 0 || xx >= w || yy >= h) {
-                        touches_edge = 1;
-                        continue;
-                    }
-                    int q = yy * w + xx;
-                    if (img[q] == value && !seen[q]) {
-                        seen[q] = 1;
-                        queue[tail++] = q;
-                    }
                 }
+                int q = p + dy8[k] * w + dx8[k];
+                touches_edge |= seen[q] == SEEN_OUTSIDE;
+                if (img[q] == value && !seen[q]) {
+                    seen[q] = 1;
+                    queue[tail++] = q;
+                }
+            }
         }
-        /* a valley region open to the image edge is background, never a hole */
         if (tail < min_size && !(value == 0 && touches_edge))
             for (int i = 0; i < tail; i++)
                 img[queue[i]] = (uint8_t)!value;
@@ -55,11 +55,9 @@ static void flip_small(uint8_t *img, int w, int h, uint8_t value, int min_size, 
 ktpel_err fpx_binarise(fpx_ctx *c, ktpel_errbuf *eb)
 {
     size_t n = (size_t)c->w * (size_t)c->h;
-    for (int y = 0; y < c->h; y++)
-        for (int x = 0; x < c->w; x++) {
-            size_t i = (size_t)y * (size_t)c->w + (size_t)x;
-            c->bin[i] = c->enh[i] > 0 && fpx_mask_at(c, x, y);
-        }
+    /* the enhanced image is already 0 outside the mask */
+    for (size_t i = 0; i < n; i++)
+        c->bin[i] = c->enh[i] > 0;
     int *queue = malloc(n * sizeof(int));
     uint8_t *seen = malloc(n);
     if (!queue || !seen) {
@@ -68,8 +66,13 @@ ktpel_err fpx_binarise(fpx_ctx *c, ktpel_errbuf *eb)
         return ktpel_fail(eb, KTPEL_ENOMEM, "fingerprint binarisation: no memory");
     }
     int speck = (int)(BIN_SPECK * c->mean_period * c->mean_period);
-    flip_small(c->bin, c->w, c->h, 1, speck, queue, seen);
+    for (int y = 0; y < c->h; y++) /* the background is one open valley: skip it */
+        for (int x = 0; x < c->w; x++)
+            seen[(size_t)y * (size_t)c->w + (size_t)x] =
+                c->cell_mask[(y / FPX_CELL) * c->bw + x / FPX_CELL] ? 0 : SEEN_OUTSIDE;
     flip_small(c->bin, c->w, c->h, 0, speck, queue, seen);
+    memset(seen, 0, n);
+    flip_small(c->bin, c->w, c->h, 1, speck, queue, seen);
     free(queue);
     free(seen);
     return KTPEL_OK;

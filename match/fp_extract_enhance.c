@@ -26,6 +26,7 @@
 #define ENH_PAD          24   /* >= ENH_EXTENT * sigma * sqrt(2) for the longest period */
 #define ENH_MAX_TAPS     72
 #define ENH_TILE         4
+#define ENH_ALONG_STEP   2 /* the along-ridge Gaussian is wide: every other pixel will do */
 
 typedef struct line_kernel {
     int count; /* 0 = not built */
@@ -45,11 +46,11 @@ static float bin_period(int p)
 
 /* Taps of the digital line through the origin with direction (ux, uy), within distance
  * reach: offsets into a buffer of the given stride, and signed distances along the line. */
-static int line_taps(float ux, float uy, float reach, int stride, int *off, float *dist)
+static int line_taps(float ux, float uy, float reach, int step, int stride, int *off, float *dist)
 {
-    int n = 0, steps = (int)ceilf(reach) + 1;
+    int n = 0, steps = ((int)ceilf(reach) + 1) / step * step;
     int x_major = fabsf(ux) >= fabsf(uy);
-    for (int m = -steps; m <= steps && n < ENH_MAX_TAPS; m++) {
+    for (int m = -steps; m <= steps && n < ENH_MAX_TAPS; m += step) {
         int dx = x_major ? m : (int)lrintf(m * ux / uy);
         int dy = x_major ? (int)lrintf(m * uy / ux) : m;
         float d = dx * ux + dy * uy;
@@ -67,7 +68,7 @@ static void build_across(line_kernel *k, int o, int p, int stride)
     float theta = (o + 0.5f) * (float)FPX_PI / ENH_ORI_BINS - (float)FPX_PI / 2;
     float period = bin_period(p), sigma = ENH_SIGMA_ACROSS * period;
     float nx = -sinf(theta), ny = cosf(theta), dist[ENH_MAX_TAPS], g[ENH_MAX_TAPS];
-    k->count = line_taps(nx, ny, ENH_EXTENT * sigma, stride, k->off, dist);
+    k->count = line_taps(nx, ny, ENH_EXTENT * sigma, 1, stride, k->off, dist);
     float sw = 0, sg = 0;
     for (int t = 0; t < k->count; t++) {
         g[t] = expf(-dist[t] * dist[t] / (2 * sigma * sigma));
@@ -88,7 +89,8 @@ static void build_along(line_kernel *k, int o, int p, int stride)
 {
     float theta = (o + 0.5f) * (float)FPX_PI / ENH_ORI_BINS - (float)FPX_PI / 2;
     float sigma = ENH_SIGMA_ALONG * bin_period(p), dist[ENH_MAX_TAPS], sum = 0;
-    k->count = line_taps(cosf(theta), sinf(theta), ENH_EXTENT * sigma, stride, k->off, dist);
+    k->count = line_taps(cosf(theta), sinf(theta), ENH_EXTENT * sigma, ENH_ALONG_STEP, stride,
+                         k->off, dist);
     for (int t = 0; t < k->count; t++) {
         k->w[t] = expf(-dist[t] * dist[t] / (2 * sigma * sigma));
         sum += k->w[t];

@@ -239,6 +239,8 @@ static ktpel_err trace_all(fpg_graph *g, build_state *s)
     return KTPEL_OK;
 }
 
+static ktpel_err settle(fpg_graph *g, int n);
+
 ktpel_err fpg_build(fpg_graph *g, const uint8_t *skel, int w, int h, ktpel_errbuf *eb)
 {
     memset(g, 0, sizeof *g);
@@ -253,6 +255,10 @@ ktpel_err fpg_build(fpg_graph *g, const uint8_t *skel, int w, int h, ktpel_errbu
         e = find_nodes(g, &s);
         if (!e)
             e = trace_all(g, &s);
+        /* junction pixels whose lines merged right away leave nodes of degree 2 (and lines
+         * dropped by the tracer nodes of degree 0): neither is a minutia */
+        for (int id = 0; !e && id < g->nnodes; id++)
+            e = settle(g, id);
     }
     free(s.nbcount);
     free(s.node_id);

@@ -67,16 +67,19 @@ typedef struct fpx_ctx {
 ktpel_err fpx_ctx_init(fpx_ctx *c, int w, int h, ktpel_errbuf *eb);
 void fpx_ctx_free(fpx_ctx *c);
 
-/* The pipeline, in order. Each step reads what the earlier ones left in the context. */
-ktpel_err fpx_segment(fpx_ctx *c, ktpel_errbuf *eb);     /* cell_mean/std, cell_mask */
-ktpel_err fpx_normalise(fpx_ctx *c, ktpel_errbuf *eb);   /* norm */
-ktpel_err fpx_orientation(fpx_ctx *c, ktpel_errbuf *eb); /* cell_cos2/sin2, cell_coh */
-ktpel_err fpx_frequency(fpx_ctx *c, ktpel_errbuf *eb);   /* cell_period, cell_clarity */
-ktpel_err fpx_enhance(fpx_ctx *c, ktpel_errbuf *eb);     /* enh */
-ktpel_err fpx_binarise(fpx_ctx *c, ktpel_errbuf *eb);    /* bin */
-ktpel_err fpx_thin(fpx_ctx *c, ktpel_errbuf *eb);        /* skel */
-ktpel_err fpx_minutiae(fpx_ctx *c, ktpel_errbuf *eb);    /* min: detection + filtering */
-void fpx_quality(fpx_ctx *c);                            /* quality, minutia qualities */
+/* The pipeline, in order (see run_pipeline in fp_extract.c). Each step reads what the
+ * earlier ones left in the context. fpx_orientation reads the gradients of src: the image
+ * on the first pass, the enhanced image on the second. */
+ktpel_err fpx_segment(fpx_ctx *c, ktpel_errbuf *eb);   /* cell_mean/std, cell_mask */
+ktpel_err fpx_normalise(fpx_ctx *c, ktpel_errbuf *eb); /* norm */
+ktpel_err fpx_orientation(fpx_ctx *c, const float *src,
+                          ktpel_errbuf *eb);           /* cell_cos2/sin2, cell_coh */
+ktpel_err fpx_frequency(fpx_ctx *c, ktpel_errbuf *eb); /* cell_period, cell_clarity */
+ktpel_err fpx_enhance(fpx_ctx *c, ktpel_errbuf *eb);   /* enh */
+ktpel_err fpx_binarise(fpx_ctx *c, ktpel_errbuf *eb);  /* bin */
+ktpel_err fpx_thin(fpx_ctx *c, ktpel_errbuf *eb);      /* skel */
+ktpel_err fpx_minutiae(fpx_ctx *c, ktpel_errbuf *eb);  /* min: detection + filtering */
+void fpx_quality(fpx_ctx *c);                          /* quality, minutia qualities */
 
 /* Helpers shared by the steps. */
 /* Ridge direction (radians, modulo pi) at pixel (x, y), interpolated from the cell field. */
@@ -90,9 +93,6 @@ int fpx_mask_at(const fpx_ctx *c, int x, int y);
 /* Distance in pixels from (x, y) to the nearest background cell or the image edge,
  * measured on the cell grid (capped at limit). */
 float fpx_border_distance(const fpx_ctx *c, float x, float y, float limit);
-
-/* Mean ridge clarity of the foreground cells among the 3x3 around pixel (x, y), 0..1. */
-float fpx_local_clarity(const fpx_ctx *c, float x, float y);
 
 /* Writes the dump PNGs into dir (see ktpel_fp_extract_options.dump_dir). */
 ktpel_err fpx_dump(const fpx_ctx *c, const char *dir, ktpel_errbuf *eb);

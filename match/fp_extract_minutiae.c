@@ -12,8 +12,10 @@
  *   - breaks: two ends facing each other within GAP_LEN P, in line with the flow, are
  *     joined (a cut or a dry patch splitting one ridge).
  * Then minutiae closer than BORDER_LEN P to the edge of the print or of the image are
- * dropped (ridges cut by the border end there), and so are dense clusters (CLUSTER_N or
- * more others within CLUSTER_LEN P), which come from smudges rather than from ridges.
+ * dropped (ridges cut by the border end there), and so are endings that look out of the
+ * print within BORDER_AHEAD P (a ridge cut by the border a little further in), and dense
+ * clusters (CLUSTER_N or more others within CLUSTER_LEN P), which come from smudges rather
+ * than from ridges.
  *
  * Direction (ISO 19794-2): an ending points from its tip back into its ridge, a
  * bifurcation between its two branches (the bisector of the two closest of its three
@@ -33,12 +35,12 @@
 #define GAP_LEN        1.6f
 #define GAP_MAX_DEG    40.0f
 #define BORDER_LEN     1.2f
+#define BORDER_AHEAD   2.0f
 #define CLUSTER_LEN    1.2f
-#define CLUSTER_N      99
+#define CLUSTER_N      4
 #define DIR_LEN        1.1f
 #define SNAP_DEG       30.0f
 #define MAX_PASSES     8
-#define MIN_CLARITY    0.0f
 
 static float deg2rad(float d)
 {
@@ -224,6 +226,14 @@ static float node_direction(const fpx_ctx *c, const fpg_graph *g, int n)
     return dot >= cosf(deg2rad(SNAP_DEG)) ? theta : sk;
 }
 
+/* A ridge ending whose open side looks out of the print within BORDER_AHEAD periods is
+ * most likely a ridge cut by the edge of the print, not a minutia. */
+static int faces_border(const fpx_ctx *c, float x, float y, float dir, float p)
+{
+    float d = BORDER_AHEAD * p;
+    return !fpx_mask_at(c, (int)lrintf(x - d * cosf(dir)), (int)lrintf(y - d * sinf(dir)));
+}
+
 static ktpel_err collect(fpx_ctx *c, const fpg_graph *g)
 {
     c->nmin = 0;
@@ -238,10 +248,8 @@ static ktpel_err collect(fpx_ctx *c, const fpg_graph *g)
         float p = fpx_period_at(c, nd->x, nd->y);
         if (fpx_border_distance(c, nd->x, nd->y, BORDER_LEN * p) < BORDER_LEN * p)
             continue;
-        if (fpx_local_clarity(c, nd->x, nd->y) < MIN_CLARITY)
-            continue;
         float dir = node_direction(c, g, n);
-        if (dir < -999)
+        if (dir < -999 || (nd->deg == 1 && faces_border(c, nd->x, nd->y, dir, p)))
             continue;
         fpx_minutia *m = &c->min[c->nmin++];
         m->x = nd->x;

@@ -16,11 +16,11 @@
 #define ORI_SMOOTH_SIGMA  1.25f
 
 /* Per-cell sums of the gradient structure tensor (Sobel gradients). */
-static void cell_tensors(const fpx_ctx *c, float *txx, float *tyy, float *txy)
+static void cell_tensors(const fpx_ctx *c, const float *src, float *txx, float *tyy, float *txy)
 {
     int w = c->w, h = c->h, bw = c->bw;
     for (int y = 1; y < h - 1; y++) {
-        const float *r0 = c->img + (size_t)(y - 1) * (size_t)w;
+        const float *r0 = src + (size_t)(y - 1) * (size_t)w;
         const float *r1 = r0 + w, *r2 = r1 + w;
         int rowcell = (y / FPX_CELL) * bw;
         for (int x = 1; x < w - 1; x++) {
@@ -97,14 +97,14 @@ static void smooth_field(fpx_ctx *c, const float *rc, const float *rs)
         }
 }
 
-ktpel_err fpx_orientation(fpx_ctx *c, ktpel_errbuf *eb)
+ktpel_err fpx_orientation(fpx_ctx *c, const float *src, ktpel_errbuf *eb)
 {
     size_t nb = (size_t)c->bw * (size_t)c->bh;
     float *buf = calloc(nb * 5, sizeof(float));
     if (!buf)
         return ktpel_fail(eb, KTPEL_ENOMEM, "fingerprint orientation: no memory");
     float *txx = buf, *tyy = buf + nb, *txy = buf + 2 * nb, *rc = buf + 3 * nb, *rs = buf + 4 * nb;
-    cell_tensors(c, txx, tyy, txy);
+    cell_tensors(c, src, txx, tyy, txy);
     raw_field(c, txx, tyy, txy, rc, rs);
     smooth_field(c, rc, rs);
     free(buf);

@@ -13,10 +13,10 @@
 
 #include "fp_extract_internal.h"
 
-#define QUAL_FULL_AREA_MM2 100.0f
+#define QUAL_FULL_AREA_MM2 150.0f
 #define QUAL_GOOD_CLARITY  0.7f
 
-float fpx_local_clarity(const fpx_ctx *c, float x, float y)
+static float local_clarity(const fpx_ctx *c, float x, float y)
 {
     int ci = (int)(x / FPX_CELL), cj = (int)(y / FPX_CELL), n = 0;
     float s = 0;
@@ -47,7 +47,7 @@ void fpx_quality(fpx_ctx *c)
 
     for (int i = 0; i < c->nmin; i++) {
         fpx_minutia *m = &c->min[i];
-        float q = fpx_local_clarity(c, m->x, m->y) / QUAL_GOOD_CLARITY;
+        float q = local_clarity(c, m->x, m->y) / QUAL_GOOD_CLARITY;
         float p = fpx_period_at(c, m->x, m->y);
         if (fpx_border_distance(c, m->x, m->y, 2 * p) < 2 * p)
             q *= 0.5f;

@@ -16,6 +16,9 @@
 /* Absolute floor of the window standard deviation, grey levels. */
 #define SEG_MIN_STD 8.0f
 /* Fraction of the high-contrast reference (80th percentile of cell std). */
+/* Cells peeled off the raw mask: a cell whose window only grazes the print passes the
+ * contrast test, so the raw mask reaches about half a window beyond the print. */
+#define SEG_SHRINK  0
 #define SEG_REL_STD 0.35f
 
 /* Integral images of grey and grey^2, (w+1) x (h+1). */
@@ -202,6 +205,10 @@ ktpel_err fpx_segment(fpx_ctx *c, ktpel_errbuf *eb)
     morph(c->cell_mask, tmp, bw, bh, 1); /* closing */
     morph(tmp, c->cell_mask, bw, bh, 0);
     fill_and_prune(c->cell_mask, bw, bh, label, sizes, stack);
+    for (int k = 0; k < SEG_SHRINK; k++) {
+        morph(c->cell_mask, tmp, bw, bh, 0);
+        memcpy(c->cell_mask, tmp, nb);
+    }
     morph(c->cell_mask, tmp, bw, bh, 0); /* opening */
     morph(tmp, c->cell_mask, bw, bh, 1);
     fill_and_prune(c->cell_mask, bw, bh, label, sizes, stack);

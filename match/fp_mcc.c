@@ -9,13 +9,17 @@
  *   2. per minutia a cylinder of radius R: NS x NS cells times ND direction planes; a cell
  *      bit is set when the nearby minutiae (spatial Gaussian) with the right relative
  *      direction (angular Gaussian) contribute more than MU_PSI; a cell is valid inside the
- *      circle and inside the convex hull of the minutiae grown by OMEGA;
- *   3. pairwise geometry between minutiae with valid cylinders (distance, relative
- *      direction, radial angle), quantised, for the consolidation step.
- * Compare: local similarity of every compatible cylinder pair (popcount over the common
- * valid cells), greedy one-to-one selection of the best pairs, relaxation of their
- * similarities by geometric compatibility with the other pairs (LSS-R), score = mean of
- * the relaxed similarities of the most efficient pairs.
+ *      circle and inside the convex hull of the minutiae grown by OMEGA; only valid
+ *      cylinders (enough valid cells and neighbours) are kept, with their bit counts.
+ * Compare:
+ *   1. local similarity of every pair of cylinders (popcount of the exclusive or; pairs
+ *      with too few cells valid in both are left out), into a matrix of packed keys;
+ *   2. greedy one-to-one choice of the most similar pairs, at most LSS_MAX_NR;
+ *   3. relaxation of their similarities by their geometric compatibility with the other
+ *      chosen pairs (LSS-R), the geometry of the chosen minutiae computed on the fly;
+ *   4. score = mean relaxed similarity of the n_P pairs with the best efficiency
+ *      (relaxed / initial similarity).
+ * Departures from the paper are marked where they are made, with what was measured.
  */
 #include "ktpel/fp_match.h"
 
@@ -37,13 +41,13 @@
 #define MCC_MIN_VC  0.75f /* share of the circle's cells that must be valid */
 #define MCC_MIN_M   2     /* minutiae near the centre needed for a valid cylinder */
 #define MCC_MIN_ME  0.60f /* share of the circle's cells valid in both cylinders to compare */
-#ifndef MCC_DELTA_THETA
-#define MCC_DELTA_THETA 64 /* largest direction difference of a compared pair: pi/2 */
-#endif
 
 /* LSS-R consolidation. */
 #define LSS_MIN_NP 4
 #define LSS_MAX_NP 12
+/* LSS_MAX_NR (fp_mcc_internal.h) = 20: the paper relaxes min(nA, nB) pairs. Relaxing only
+ * the 20 most similar ones measured as accurate on the FVC2002 ISO templates (EER within
+ * 0.4 points on each set, between 16 and 28 no trend) and makes that step 5x cheaper. */
 
 #define LSS_MU_P       20.0f
 #define LSS_TAU_P      0.4f
@@ -55,17 +59,6 @@
 #define REL_TAU2       (-30.0f)
 #define REL_MU3        (PI_F / 12.0f)
 #define REL_TAU3       (-30.0f)
-
-#ifdef MCC_TUNE /* development only: parameters from the environment */
-static float tune(const char *name, float def)
-{
-    const char *v = getenv(name);
-    return v ? strtof(v, NULL) : def;
-}
-#define TUNE(name, def) tune(name, def)
-#else
-#define TUNE(name, def) (def)
-#endif
 
 static float sigmoid(float v, float mu, float tau)
 {
@@ -184,12 +177,23 @@ static int build_cylinder(const norm_minutia *all, int n, int centre, const poin
     const float c = cosf(m->theta), s = sinf(m->theta);
     memset(cyl, 0, sizeof *cyl);
 
+    /* Only minutiae within R + 3 sigma of the centre can reach a cell: list them once,
+     * with their angular contribution to each direction plane (it depends on the pair of
+     * minutiae only, not on the cell). */
+    int near_index[KTPEL_MAX_MINUTIAE];
+    float near_angular[KTPEL_MAX_MINUTIAE][MCC_ND];
     int neighbours = 0;
     const float near2 = (MCC_R + 3.0f * MCC_SIGMA_S) * (MCC_R + 3.0f * MCC_SIGMA_S);
     for (int t = 0; t < n; t++) {
         float dx = all[t].x - m->x, dy = all[t].y - m->y;
-        if (t != centre && dx * dx + dy * dy <= near2)
-            neighbours++;
+        if (t == centre || dx * dx + dy * dy > near2)
+            continue;
+        float rel = angle_diff(m->theta, all[t].theta);
+        for (int k = 0; k < MCC_ND; k++) {
+            float phi = -PI_F + ((float)k + 0.5f) * (2.0f * PI_F / MCC_ND);
+            near_angular[neighbours][k] = angular_contribution(angle_diff(phi, rel));
+        }
+        near_index[neighbours++] = t;
     }
 
     int valid_cells = 0;
@@ -206,19 +210,15 @@ static int build_cylinder(const norm_minutia *all, int n, int centre, const poin
             cyl->mask[cell >> 6] |= 1ull << (cell & 63);
             valid_cells++;
             float sum[MCC_ND] = {0};
-            for (int t = 0; t < n; t++) {
-                if (t == centre)
-                    continue;
-                float dx = all[t].x - p.x, dy = all[t].y - p.y;
+            for (int q = 0; q < neighbours; q++) {
+                const norm_minutia *t = &all[near_index[q]];
+                float dx = t->x - p.x, dy = t->y - p.y;
                 float d2 = dx * dx + dy * dy;
                 if (d2 > reach2)
                     continue;
                 float gs = gs_norm * expf(-d2 / (2.0f * MCC_SIGMA_S * MCC_SIGMA_S));
-                float rel = angle_diff(m->theta, all[t].theta);
-                for (int k = 0; k < MCC_ND; k++) {
-                    float phi = -PI_F + ((float)k + 0.5f) * (2.0f * PI_F / MCC_ND);
-                    sum[k] += gs * angular_contribution(angle_diff(phi, rel));
-                }
+                for (int k = 0; k < MCC_ND; k++)
+                    sum[k] += gs * near_angular[q][k];
             }
             for (int k = 0; k < MCC_ND; k++)
                 if (sum[k] >= MCC_MU_PSI)
@@ -260,46 +260,17 @@ static size_t layout(ktpel_fp_compact *c, int n)
     off = align64(off + (size_t)n * sizeof(float));
     size_t ang = off;
     off = align64(off + (size_t)n);
+    size_t ones = off;
+    off = align64(off + (size_t)n * sizeof(uint16_t));
     if (c) {
         char *base = (char *)c;
         c->cyl = (mcc_cylinder *)(base + cyl);
         c->x = (float *)(base + mx);
         c->y = (float *)(base + my);
         c->angle = (uint8_t *)(base + ang);
+        c->ones = (uint16_t *)(base + ones);
     }
     return off;
-}
-
-/* Orders the kept minutiae by direction, so that the minutiae within a direction window
- * are one or two contiguous runs (no unpredictable branch in the comparison loop). */
-static int cmp_by_angle(const void *pa, const void *pb, const norm_minutia *norm)
-{
-    int a = *(const int *)pa, b = *(const int *)pb;
-    if (norm[a].angle != norm[b].angle)
-        return norm[a].angle < norm[b].angle ? -1 : 1;
-    return a < b ? -1 : a > b;
-}
-
-static void sort_by_angle(int *idx, int n, const norm_minutia *norm)
-{
-    for (int i = 1; i < n; i++) { /* insertion sort: n is small and this runs once */
-        int v = idx[i], k = i;
-        while (k > 0 && cmp_by_angle(&idx[k - 1], &v, norm) > 0) {
-            idx[k] = idx[k - 1];
-            k--;
-        }
-        idx[k] = v;
-    }
-}
-
-static void fill_angle_index(ktpel_fp_compact *c)
-{
-    int k = 0;
-    for (int a = 0; a <= 256; a++) {
-        while (k < c->n && c->angle[k] < a)
-            k++;
-        c->angle_start[a] = (uint8_t)k;
-    }
 }
 
 ktpel_err ktpel_fp_compact_build(const ktpel_minutia *minutiae, int count, int width, int height,
@@ -343,7 +314,6 @@ ktpel_err ktpel_fp_compact_build(const ktpel_minutia *minutiae, int count, int w
             slot[i] = n;
             keep[n++] = i;
         }
-    sort_by_angle(keep, n, norm);
 
     size_t bytes = layout(NULL, n);
     ktpel_fp_compact *c = aligned_alloc(64, bytes);
@@ -363,9 +333,12 @@ ktpel_err ktpel_fp_compact_build(const ktpel_minutia *minutiae, int count, int w
         c->x[k] = m->x;
         c->y[k] = m->y;
         c->angle[k] = m->angle;
+        int ones = 0;
+        for (int w = 0; w < MCC_WORDS; w++)
+            ones += __builtin_popcountll(c->cyl[k].bits[w]);
+        c->ones[k] = (uint16_t)ones;
     }
     free(scratch);
-    fill_angle_index(c);
     *out = c;
     return KTPEL_OK;
 }
@@ -432,71 +405,42 @@ static float bit_similarity(const float *sqrt_tab, int na, int nb, int nd)
     return den > 0 ? 1.0f - sqrt_tab[nd] / den : 0.0f;
 }
 
-/* The minutiae of b whose direction is within MCC_DELTA_THETA of `angle`: at most two
- * runs [from, to) of b's direction-sorted order. Returns the number of runs. */
-static int direction_runs(const ktpel_fp_compact *b, int angle, int runs[2][2])
-{
-    int lo = angle - MCC_DELTA_THETA, hi = angle + MCC_DELTA_THETA + 1; /* [lo, hi) */
-    if (lo >= 0 && hi <= 256) {
-        runs[0][0] = b->angle_start[lo];
-        runs[0][1] = b->angle_start[hi];
-        return 1;
-    }
-    if (lo < 0) {
-        runs[0][0] = b->angle_start[lo + 256];
-        runs[0][1] = b->n;
-        runs[1][0] = 0;
-        runs[1][1] = b->angle_start[hi];
-    } else {
-        runs[0][0] = b->angle_start[lo];
-        runs[0][1] = b->n;
-        runs[1][0] = 0;
-        runs[1][1] = b->angle_start[hi - 256];
-    }
-    return 2;
-}
-
 /* The local similarity loop, compiled for several instruction sets (chosen at workspace
- * creation). It appends the packed candidates with positive similarity to keys and returns
- * their number. Branch-free inside a run: the direction window is the run itself, and
- * pairs without enough common cells get similarity 0, which is not appended. */
+ * creation). It fills the a->n x b->n matrix of packed candidates (0: similarity not
+ * positive, or too few cells valid in both cylinders).
+ *
+ * Two departures from the paper, both measured on the FVC2002 ISO templates:
+ * - every pair is compared: cylinders are rotation invariant, and ktpel compares
+ *   impressions at any rotation (the paper skips pairs whose directions differ by more
+ *   than 90 degrees, which assumes small rotations; EER changed by at most 0.4 points);
+ * - the bits are compared over the whole cylinders, not only over the cells valid in both
+ *   (bits of invalid cells are 0 anyway). The share of common valid cells is still
+ *   required. The counts of each cylinder are then precomputed, and a pair needs one
+ *   popcount of the exclusive or: about three times faster, EER equal within 0.5 points. */
 #define LOCAL_SIMILARITIES_BODY(PAIR_COUNTS)                                                       \
-    int count = 0;                                                                                 \
     for (int i = 0; i < a->n; i++) {                                                               \
         const mcc_cylinder *ca = &a->cyl[i];                                                       \
-        int runs[2][2];                                                                            \
-        int nruns = direction_runs(b, a->angle[i], runs);                                          \
-        for (int r = 0; r < nruns; r++)                                                            \
-            for (int j = runs[r][0]; j < runs[r][1]; j++) {                                        \
-                const mcc_cylinder *cb = &b->cyl[j];                                               \
-                int na, nb, nd, common;                                                            \
-                PAIR_COUNTS                                                                        \
-                float sim = bit_similarity(sqrt_tab, na, nb, nd);                                  \
-                uint32_t key = pack_candidate(common >= a->min_common_cells ? sim : 0, i, j);      \
-                keys[count] = key;                                                                 \
-                count += key != 0;                                                                 \
-            }                                                                                      \
-    }                                                                                              \
-    return count;
+        uint32_t best = 0;                                                                         \
+        for (int j = 0; j < b->n; j++) {                                                           \
+            const mcc_cylinder *cb = &b->cyl[j];                                                   \
+            int nd = 0, common = 0;                                                                \
+            PAIR_COUNTS                                                                            \
+            float sim = bit_similarity(sqrt_tab, a->ones[i], b->ones[j], nd);                      \
+            uint32_t key = pack_candidate(common >= a->min_common_cells ? sim : 0, i, j);          \
+            keys[i * b->n + j] = key;                                                              \
+            best = key > best ? key : best;                                                        \
+        }                                                                                          \
+        row_best[i] = best;                                                                        \
+    }
 
 #define SCALAR_PAIR_COUNTS                                                                         \
-    uint64_t mask[MCC_PLANE_WORDS];                                                                \
-    common = na = nb = nd = 0;                                                                     \
-    for (int w = 0; w < MCC_PLANE_WORDS; w++) {                                                    \
-        mask[w] = ca->mask[w] & cb->mask[w];                                                       \
-        common += __builtin_popcountll(mask[w]);                                                   \
-    }                                                                                              \
-    for (int k = 0; k < MCC_ND; k++)                                                               \
-        for (int w = 0; w < MCC_PLANE_WORDS; w++) {                                                \
-            uint64_t x = ca->bits[k * MCC_PLANE_WORDS + w] & mask[w];                              \
-            uint64_t y = cb->bits[k * MCC_PLANE_WORDS + w] & mask[w];                              \
-            na += __builtin_popcountll(x);                                                         \
-            nb += __builtin_popcountll(y);                                                         \
-            nd += __builtin_popcountll(x ^ y);                                                     \
-        }
+    for (int w = 0; w < MCC_PLANE_WORDS; w++)                                                      \
+        common += __builtin_popcountll(ca->mask[w] & cb->mask[w]);                                 \
+    for (int w = 0; w < MCC_WORDS; w++)                                                            \
+        nd += __builtin_popcountll(ca->bits[w] ^ cb->bits[w]);
 
-static int local_generic(const ktpel_fp_compact *a, const ktpel_fp_compact *b,
-                         const float *sqrt_tab, uint32_t *keys)
+static void local_generic(const ktpel_fp_compact *a, const ktpel_fp_compact *b,
+                          const float *sqrt_tab, uint32_t *keys, uint32_t *row_best)
 {
     LOCAL_SIMILARITIES_BODY(SCALAR_PAIR_COUNTS)
 }
@@ -504,77 +448,116 @@ static int local_generic(const ktpel_fp_compact *a, const ktpel_fp_compact *b,
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-__attribute__((target("popcnt"))) static int local_popcnt(const ktpel_fp_compact *a,
-                                                          const ktpel_fp_compact *b,
-                                                          const float *sqrt_tab, uint32_t *keys)
+__attribute__((target("popcnt"))) static void local_popcnt(const ktpel_fp_compact *a,
+                                                           const ktpel_fp_compact *b,
+                                                           const float *sqrt_tab, uint32_t *keys,
+                                                           uint32_t *row_best)
 {
     LOCAL_SIMILARITIES_BODY(SCALAR_PAIR_COUNTS)
 }
 
-/* AVX-512 with VPOPCNTQ: a cylinder is three 512-bit registers (two planes each). The
- * three counts share one horizontal sum: each is at most 1536, so they fit side by side in
- * 16-bit fields of a 64-bit lane. */
-#define AVX512_PAIR_COUNTS                                                                         \
-    const __m512i mb = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)cb->mask));       \
-    const __m512i mm = _mm512_and_si512(ma, mb);                                                   \
-    __m512i x0 = _mm512_and_si512(a0, mm), x1 = _mm512_and_si512(a1, mm),                          \
-            x2 = _mm512_and_si512(a2, mm);                                                         \
-    __m512i y0 = _mm512_and_si512(_mm512_load_si512(cb->bits), mm);                                \
-    __m512i y1 = _mm512_and_si512(_mm512_load_si512(cb->bits + 8), mm);                            \
-    __m512i y2 = _mm512_and_si512(_mm512_load_si512(cb->bits + 16), mm);                           \
-    __m512i pa =                                                                                   \
-        _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(x0), _mm512_popcnt_epi64(x1)),       \
-                         _mm512_popcnt_epi64(x2));                                                 \
-    __m512i pb =                                                                                   \
-        _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(y0), _mm512_popcnt_epi64(y1)),       \
-                         _mm512_popcnt_epi64(y2));                                                 \
-    __m512i pd = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, y0)),  \
-                                                   _mm512_popcnt_epi64(_mm512_xor_si512(x1, y1))), \
-                                  _mm512_popcnt_epi64(_mm512_xor_si512(x2, y2)));                  \
-    __m512i pm = _mm512_popcnt_epi64(mm); /* the common mask, counted twice */                     \
-    __m512i packed =                                                                               \
-        _mm512_add_epi64(_mm512_add_epi64(pa, _mm512_slli_epi64(pb, 16)),                          \
-                         _mm512_add_epi64(_mm512_slli_epi64(pd, 32), _mm512_slli_epi64(pm, 48)));  \
-    uint64_t sums = (uint64_t)_mm512_reduce_add_epi64(packed);                                     \
-    na = (int)(sums & 0xffff);                                                                     \
-    nb = (int)((sums >> 16) & 0xffff);                                                             \
-    nd = (int)((sums >> 32) & 0xffff);                                                             \
-    common = (int)(sums >> 49);
+#define AVX512_TARGET "avx512f,avx512vl,avx512vpopcntdq,popcnt,avx2"
 
-__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) static int
-local_avx512(const ktpel_fp_compact *a, const ktpel_fp_compact *b, const float *sqrt_tab,
-             uint32_t *keys)
+/* Horizontal sums of 8 vectors of 8 lanes at once: lane l of the result is the sum of the
+ * lanes of v[l]. */
+__attribute__((target(AVX512_TARGET))) static inline __m512i sum8(const __m512i *v)
 {
-    int count = 0;
+    /* Level 1: [v0 v1] pairs in every 128-bit block. */
+    __m512i a0 =
+        _mm512_add_epi64(_mm512_unpacklo_epi64(v[0], v[1]), _mm512_unpackhi_epi64(v[0], v[1]));
+    __m512i a1 =
+        _mm512_add_epi64(_mm512_unpacklo_epi64(v[2], v[3]), _mm512_unpackhi_epi64(v[2], v[3]));
+    __m512i a2 =
+        _mm512_add_epi64(_mm512_unpacklo_epi64(v[4], v[5]), _mm512_unpackhi_epi64(v[4], v[5]));
+    __m512i a3 =
+        _mm512_add_epi64(_mm512_unpacklo_epi64(v[6], v[7]), _mm512_unpackhi_epi64(v[6], v[7]));
+    /* Level 2: [v0 v1 | v0 v1 | v2 v3 | v2 v3] and the same for v4..v7. */
+    __m512i b0 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(a0, a1, 0x88), _mm512_shuffle_i64x2(a0, a1, 0xdd));
+    __m512i b1 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(a2, a3, 0x88), _mm512_shuffle_i64x2(a2, a3, 0xdd));
+    /* Level 3: [v0 v1 | v2 v3 | v4 v5 | v6 v7]. */
+    return _mm512_add_epi64(_mm512_shuffle_i64x2(b0, b1, 0x88), _mm512_shuffle_i64x2(b0, b1, 0xdd));
+}
+
+/* AVX-512 with VPOPCNTQ: a cylinder is three 512-bit registers (two planes each) and its
+ * mask a 256-bit one. Eight cylinders of b are counted, then their similarities computed
+ * and stored together. Gives exactly the scalar results. */
+__attribute__((target(AVX512_TARGET))) static void local_avx512(const ktpel_fp_compact *a,
+                                                                const ktpel_fp_compact *b,
+                                                                const float *sqrt_tab,
+                                                                uint32_t *keys, uint32_t *row_best)
+{
+    (void)sqrt_tab; /* square roots are computed 8 at a time instead */
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i min_common = _mm256_set1_epi32(a->min_common_cells);
+    const __m256 one = _mm256_set1_ps(1.0f), q16 = _mm256_set1_ps(65535.0f),
+                 half = _mm256_set1_ps(0.5f), zero = _mm256_setzero_ps();
     for (int i = 0; i < a->n; i++) {
         const mcc_cylinder *ca = &a->cyl[i];
         const __m512i a0 = _mm512_load_si512(ca->bits);
         const __m512i a1 = _mm512_load_si512(ca->bits + 8);
         const __m512i a2 = _mm512_load_si512(ca->bits + 16);
-        const __m512i ma = _mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)ca->mask));
-        int runs[2][2];
-        int nruns = direction_runs(b, a->angle[i], runs);
-        for (int r = 0; r < nruns; r++)
-            for (int j = runs[r][0]; j < runs[r][1]; j++) {
-                const mcc_cylinder *cb = &b->cyl[j];
-                int na, nb, nd, common;
-                AVX512_PAIR_COUNTS
-                float sim = bit_similarity(sqrt_tab, na, nb, nd);
-                uint32_t key = pack_candidate(common >= a->min_common_cells ? sim : 0, i, j);
-                keys[count] = key;
-                count += key != 0;
+        const __m256i ma = _mm256_load_si256((const __m256i *)ca->mask);
+        const __m256i row = _mm256_set1_epi32(i << 8);
+        const __m256 sqrt_na = _mm256_sqrt_ps(_mm256_set1_ps((float)a->ones[i]));
+        uint32_t *out = keys + i * b->n;
+        __m256i best = _mm256_setzero_si256();
+        for (int j0 = 0; j0 < b->n; j0 += 8) {
+            int lanes = b->n - j0 < 8 ? b->n - j0 : 8;
+            __m512i counts[8];
+            for (int l = 0; l < 8; l++) {
+                if (l >= lanes) {
+                    counts[l] = _mm512_setzero_si512();
+                    continue;
+                }
+                const mcc_cylinder *cb = &b->cyl[j0 + l];
+                __m512i d = _mm512_add_epi64(
+                    _mm512_add_epi64(
+                        _mm512_popcnt_epi64(_mm512_xor_si512(a0, _mm512_load_si512(cb->bits))),
+                        _mm512_popcnt_epi64(_mm512_xor_si512(a1, _mm512_load_si512(cb->bits + 8)))),
+                    _mm512_popcnt_epi64(_mm512_xor_si512(a2, _mm512_load_si512(cb->bits + 16))));
+                __m256i m = _mm256_popcnt_epi64(
+                    _mm256_and_si256(ma, _mm256_load_si256((const __m256i *)cb->mask)));
+                /* xor count in the low half of each lane, common cells in the high half */
+                counts[l] = _mm512_add_epi64(d, _mm512_slli_epi64(_mm512_zextsi256_si512(m), 32));
             }
+            __m512i sums = sum8(counts);
+            __m256 nd = _mm256_cvtepi32_ps(
+                _mm512_cvtepi64_epi32(_mm512_and_si512(sums, _mm512_set1_epi64(0xffffffff))));
+            __m256i common = _mm512_cvtepi64_epi32(_mm512_srli_epi64(sums, 32));
+            __m256 nb = _mm256_cvtepi32_ps(
+                _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(b->ones + j0))));
+            __m256 den = _mm256_add_ps(sqrt_na, _mm256_sqrt_ps(nb));
+            __m256 sim = _mm256_sub_ps(one, _mm256_div_ps(_mm256_sqrt_ps(nd), den));
+            __mmask8 ok = _mm256_cmp_ps_mask(den, zero, _CMP_GT_OQ) &
+                          _mm256_cmp_ps_mask(sim, zero, _CMP_GT_OQ) &
+                          _mm256_cmpge_epi32_mask(common, min_common);
+            __m256i q = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(sim, q16), half));
+            __m256i key = _mm256_or_si256(
+                _mm256_slli_epi32(q, 16),
+                _mm256_or_si256(row, _mm256_add_epi32(lane, _mm256_set1_epi32(j0))));
+            key = _mm256_maskz_mov_epi32(ok, key);
+            _mm256_mask_storeu_epi32(out + j0, (__mmask8)((1u << lanes) - 1), key);
+            best =
+                _mm256_max_epu32(best, _mm256_maskz_mov_epi32((__mmask8)((1u << lanes) - 1), key));
+        }
+        row_best[i] = (uint32_t)_mm512_reduce_max_epu32(_mm512_zextsi256_si512(best));
     }
-    return count;
 }
 #endif
 
+/* Build with -DMCC_NO_AVX512=1 to test the portable paths on an AVX-512 machine. */
+#ifndef MCC_NO_AVX512
+#define MCC_NO_AVX512 0
+#endif
 static mcc_local_fn choose_local(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    if (MCC_WORDS == 24 && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512vpopcntdq"))
+    if (MCC_WORDS == 24 && !MCC_NO_AVX512 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq") &&
+        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return local_avx512;
     if (__builtin_cpu_supports("popcnt"))
         return local_popcnt;
@@ -582,53 +565,59 @@ static mcc_local_fn choose_local(void)
     return local_generic;
 }
 
-/* Sorts keys[from, to) in decreasing order (insertion sort: buckets are small). */
-static void sort_bucket(uint32_t *keys, int from, int to)
+/* Largest key of a row among the columns still free (free[j] is all ones, taken 0). */
+static uint32_t row_max(const uint32_t *row, const uint32_t *free, int n)
 {
-    for (int x = from + 1; x < to; x++) {
-        uint32_t key = keys[x];
-        int y = x;
-        for (; y > from && keys[y - 1] < key; y--)
-            keys[y] = keys[y - 1];
-        keys[y] = key;
+    uint32_t m = 0;
+    for (int j = 0; j < n; j++) {
+        uint32_t v = row[j] & free[j];
+        m = v > m ? v : m;
     }
+    return m;
 }
 
-/* Greedy one-to-one choice of the best n pairs in decreasing order of similarity (ties:
- * higher indices first, from the packed key). The candidates are distributed into 256
- * buckets by their top similarity bits, and a bucket is sorted only when the greedy choice
- * reaches it: usually a few of the highest. Returns how many pairs were chosen. */
-static int select_pairs(ktpel_fp_workspace *ws, int candidates, int n)
+/* Greedy one-to-one choice of the best n pairs: repeatedly the most similar pair whose two
+ * minutiae are both still free (keys are unique, so there are no ties: equal similarities
+ * are ordered by their indices). Each row's best key is kept, with for each column the set
+ * of rows whose best it is; taking a pair closes its row and column, and only the rows
+ * whose best was in that column are searched again. Returns how many pairs were chosen. */
+static int select_pairs(ktpel_fp_workspace *ws, int na, int nb, int n)
 {
-    int hist[256] = {0}, start[257];
-    for (int t = 0; t < candidates; t++)
-        hist[ws->keys[t] >> 24]++;
-    int pos = 0;
-    for (int v = 255; v >= 0; v--) {
-        start[v] = pos;
-        pos += hist[v];
+    const uint32_t *keys = ws->keys;
+    uint32_t best[KTPEL_MAX_MINUTIAE], free[KTPEL_MAX_MINUTIAE];
+    uint64_t(*rows_of)[4] = ws->rows_of; /* column -> rows whose best is in it */
+    memset(rows_of, 0, (size_t)nb * sizeof *rows_of);
+    for (int j = 0; j < nb; j++)
+        free[j] = UINT32_MAX;
+    for (int i = 0; i < na; i++) {
+        best[i] = ws->row_best[i]; /* from the local similarity loop */
+        if (best[i])
+            rows_of[best[i] & 255][i >> 6] |= 1ull << (i & 63);
     }
-    int fill[256];
-    memcpy(fill, start, sizeof fill);
-    uint32_t *sorted = ws->keys_tmp;
-    for (int t = 0; t < candidates; t++)
-        sorted[fill[ws->keys[t] >> 24]++] = ws->keys[t];
-
-    memset(ws->used_a, 0, sizeof ws->used_a);
-    memset(ws->used_b, 0, sizeof ws->used_b);
     int chosen = 0;
-    for (int v = 255; v >= 0 && chosen < n; v--) {
-        int from = start[v], to = start[v] + hist[v];
-        sort_bucket(sorted, from, to);
-        for (int t = from; t < to && chosen < n; t++) {
-            uint32_t key = sorted[t];
-            int i = (key >> 8) & 255, j = key & 255;
-            if (ws->used_a[i] || ws->used_b[j])
-                continue;
-            ws->used_a[i] = ws->used_b[j] = 1;
-            ws->sel[chosen++] =
-                (mcc_candidate){(float)(key >> 16) * (1.0f / 65535.0f), (uint8_t)i, (uint8_t)j};
+    while (chosen < n) {
+        int top = 0;
+        uint32_t key = best[0];
+        for (int i = 1; i < na; i++) {
+            int better = best[i] > key;
+            key = better ? best[i] : key;
+            top = better ? i : top;
         }
+        if (key == 0)
+            break;
+        int j = key & 255;
+        ws->sel[chosen++] =
+            (mcc_candidate){(float)(key >> 16) * (1.0f / 65535.0f), (uint8_t)top, (uint8_t)j};
+        best[top] = 0;
+        free[j] = 0;
+        rows_of[j][top >> 6] &= ~(1ull << (top & 63));
+        for (int w = 0; w < 4; w++)
+            for (uint64_t bits = rows_of[j][w]; bits; bits &= bits - 1) {
+                int i = w * 64 + __builtin_ctzll(bits);
+                best[i] = row_max(keys + i * nb, free, nb);
+                if (best[i])
+                    rows_of[best[i] & 255][i >> 6] |= 1ull << (i & 63);
+            }
     }
     return chosen;
 }
@@ -732,35 +721,32 @@ static void compatibility(const ktpel_fp_compact *a, const ktpel_fp_compact *b,
             dd = dd < MCC_REL_DIST_STEPS ? dd : MCC_REL_DIST_STEPS - 1;
             int dtheta = angle_distance(angle_a[k] - angle_a[t], angle_b[k] - angle_b[t]);
             int radial = angle_distance(ws->dir_a[e] - angle_a[t], ws->dir_b[e] - angle_b[t]);
-            rho[e] = ws->rho_dist[dd] * ws->rho_dir[dtheta] * ws->rho_rad[radial];
+            /* Stored transposed (row k, column t) for the relaxation's column sweeps. */
+            rho[k * REL_STRIDE + t] = ws->rho_dist[dd] * ws->rho_dir[dtheta] * ws->rho_rad[radial];
         }
     }
 }
 
 /* Relaxation (LSS-R): each pair's similarity is reinforced by the pairs whose geometry
- * agrees with it. Four partial sums per row keep the adds independent. */
+ * agrees with it. Written as a sum of scaled columns so that it vectorises. */
 static void relax(const ktpel_fp_compact *a, const ktpel_fp_compact *b, ktpel_fp_workspace *ws,
                   int nr)
 {
     compatibility(a, b, ws, nr);
-    const float *rho = ws->rho;
-    float lambda[REL_STRIDE] = {0}, next[REL_STRIDE] = {0};
+    const float *rho_t = ws->rho;
+    float lambda[REL_STRIDE] = {0};
     for (int t = 0; t < nr; t++)
         lambda[t] = ws->sel[t].sim;
     const float w = REL_WEIGHT, norm = (1.0f - REL_WEIGHT) / (float)(nr > 1 ? nr - 1 : 1);
     for (int it = 0; it < REL_ITERATIONS; it++) {
-        for (int t = 0; t < nr; t++) {
-            const float *row = rho + t * REL_STRIDE;
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (int k = 0; k < REL_STRIDE; k += 4) {
-                s0 += row[k] * lambda[k];
-                s1 += row[k + 1] * lambda[k + 1];
-                s2 += row[k + 2] * lambda[k + 2];
-                s3 += row[k + 3] * lambda[k + 3];
-            }
-            next[t] = w * lambda[t] + norm * ((s0 + s1) + (s2 + s3));
+        float sum[REL_STRIDE] = {0};
+        for (int k = 0; k < nr; k++) {
+            const float *col = rho_t + k * REL_STRIDE, lk = lambda[k];
+            for (int t = 0; t < REL_STRIDE; t++)
+                sum[t] += col[t] * lk;
         }
-        memcpy(lambda, next, sizeof lambda);
+        for (int t = 0; t < REL_STRIDE; t++)
+            lambda[t] = w * lambda[t] + norm * sum[t];
     }
     memcpy(ws->lambda, lambda, (size_t)nr * sizeof *lambda);
 }
@@ -801,27 +787,26 @@ float ktpel_fp_compare(const ktpel_fp_compact *a, const ktpel_fp_compact *b, ktp
 {
     if (!a || !b || !ws || a->n == 0 || b->n == 0)
         return 0.0f;
-    int candidates = ws->local(a, b, ws->sqrt_tab, ws->keys);
+    ws->local(a, b, ws->sqrt_tab, ws->keys, ws->row_best);
     int nmin = a->n < b->n ? a->n : b->n;
-    int nr = select_pairs(ws, candidates, nmin < LSS_MAX_NR ? nmin : LSS_MAX_NR);
+    int nr = select_pairs(ws, a->n, b->n, nmin < LSS_MAX_NR ? nmin : LSS_MAX_NR);
     if (nr == 0)
         return 0.0f;
     relax(a, b, ws, nr);
-    /* Efficiency: how much a pair kept of its similarity through relaxation. */
+    /* Efficiency: how much a pair kept of its similarity through relaxation. The np most
+     * efficient pairs (ties: the earlier) give the score. */
     int np = ws->np_for_n[nmin];
     if (np > nr)
         np = nr;
-    float eff[KTPEL_MAX_MINUTIAE];
+    float eff[LSS_MAX_NR];
     for (int t = 0; t < nr; t++)
         eff[t] = ws->lambda[t] / ws->sel[t].sim;
     float sum = 0;
-    for (int p = 0; p < np; p++) {
-        int best = -1;
-        for (int t = 0; t < nr; t++)
-            if (eff[t] >= 0 && (best < 0 || eff[t] > eff[best]))
-                best = t;
-        sum += ws->lambda[best];
-        eff[best] = -1;
+    for (int t = 0; t < nr; t++) {
+        int rank = 0;
+        for (int k = 0; k < nr; k++)
+            rank += eff[k] > eff[t] || (eff[k] == eff[t] && k < t);
+        sum += rank < np ? ws->lambda[t] : 0.0f;
     }
     return sum / (float)np;
 }

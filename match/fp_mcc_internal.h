@@ -34,14 +34,14 @@ typedef struct mcc_cylinder {
 #define LSS_MAX_NR 20
 
 struct ktpel_fp_compact {
-    size_t bytes;             /* whole allocation */
-    int count;                /* minutiae given */
-    int n;                    /* minutiae with a valid cylinder: the ones kept */
-    int min_common_cells;     /* cells valid in both cylinders needed to compare them */
-    mcc_cylinder *cyl;        /* n */
-    float *x, *y;             /* n, 500 dpi, y up */
-    uint8_t *angle;           /* n, ISO units counter-clockwise */
-    uint8_t angle_start[257]; /* first index with angle >= a; kept minutiae sorted by angle */
+    size_t bytes;         /* whole allocation */
+    int count;            /* minutiae given */
+    int n;                /* minutiae with a valid cylinder: the ones kept */
+    int min_common_cells; /* cells valid in both cylinders needed to compare them */
+    mcc_cylinder *cyl;    /* n */
+    float *x, *y;         /* n, 500 dpi, y up */
+    uint8_t *angle;       /* n, ISO units counter-clockwise */
+    uint16_t *ones;       /* n, bits set in each cylinder (array padded to 64 bytes) */
 };
 
 typedef struct mcc_candidate {
@@ -49,17 +49,17 @@ typedef struct mcc_candidate {
     uint8_t i, j;
 } mcc_candidate;
 
-typedef int (*mcc_local_fn)(const struct ktpel_fp_compact *a, const struct ktpel_fp_compact *b,
-                            const float *sqrt_tab, uint32_t *keys);
+typedef void (*mcc_local_fn)(const struct ktpel_fp_compact *a, const struct ktpel_fp_compact *b,
+                             const float *sqrt_tab, uint32_t *keys, uint32_t *row_best);
 
 struct ktpel_fp_workspace {
-    mcc_local_fn local; /* local similarity loop for this CPU */
-    uint32_t keys[KTPEL_MAX_MINUTIAE * KTPEL_MAX_MINUTIAE];
-    uint32_t keys_tmp[KTPEL_MAX_MINUTIAE * KTPEL_MAX_MINUTIAE];
+    mcc_local_fn local;                                     /* local similarity loop for this CPU */
+    uint32_t keys[KTPEL_MAX_MINUTIAE * KTPEL_MAX_MINUTIAE]; /* a->n x b->n packed pairs */
+    uint32_t row_best[KTPEL_MAX_MINUTIAE];                  /* largest key of each row */
     float sqrt_tab[MCC_WORDS * 64 + 1];
     mcc_candidate sel[LSS_MAX_NR];
-    uint8_t used_a[KTPEL_MAX_MINUTIAE], used_b[KTPEL_MAX_MINUTIAE];
-    /* Relaxation: rows padded to a multiple of 4 (LSS_MAX_NR is one). */
+    uint64_t rows_of[KTPEL_MAX_MINUTIAE][4]; /* pair selection: rows by their best column */
+    /* Relaxation: rows padded to a multiple of 4 (LSS_MAX_NR is one); rho is transposed. */
     float rho[LSS_MAX_NR * LSS_MAX_NR];
     float dist_a[LSS_MAX_NR * LSS_MAX_NR], dist_b[LSS_MAX_NR * LSS_MAX_NR];
     int32_t dir_a[LSS_MAX_NR * LSS_MAX_NR], dir_b[LSS_MAX_NR * LSS_MAX_NR];

@@ -4,12 +4,12 @@
  * is checked where it is read, so the error names the field, the view and the value. */
 #include "ktpel/fp_template.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "ktpel/file.h"
 
 static const uint8_t iso_magic[4] = {'F', 'M', 'R', 0};
 static const uint8_t iso_version[4] = {' ', '2', '0', 0};
@@ -246,48 +246,14 @@ ktpel_err ktpel_iso19794_2_read(const uint8_t *buf, size_t len, ktpel_fp_templat
     return err;
 }
 
-static ktpel_err read_whole_file(const char *path, uint8_t **data, size_t *len, ktpel_errbuf *eb)
-{
-    /* Records are small; anything above 16 MB is not a minutiae record. */
-    const long max_size = 16L << 20;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ktpel_fail(eb, KTPEL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_EIO, "%s: cannot determine the size", path);
-    }
-    if (size > max_size) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_ETOOBIG, "%s: %ld bytes is too large for a minutiae record",
-                          path, size);
-    }
-    uint8_t *buf = malloc(size ? (size_t)size : 1);
-    if (!buf) {
-        fclose(f);
-        return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
-    }
-    size_t got = fread(buf, 1, (size_t)size, f);
-    fclose(f);
-    if (got != (size_t)size) {
-        free(buf);
-        return ktpel_fail(eb, KTPEL_EIO, "%s: read error", path);
-    }
-    *data = buf;
-    *len = got;
-    return KTPEL_OK;
-}
-
 ktpel_err ktpel_iso19794_2_read_file(const char *path, ktpel_fp_template *out, ktpel_errbuf *eb)
 {
     if (!path || !out)
         return ktpel_fail(eb, KTPEL_EINVAL, "ktpel_iso19794_2_read_file: NULL argument");
+    /* Records are small; anything above 16 MB is not a minutiae record. */
     uint8_t *data = NULL;
     size_t len = 0;
-    ktpel_err err = read_whole_file(path, &data, &len, eb);
+    ktpel_err err = ktpel_file_read(path, (size_t)16 << 20, &data, &len, eb);
     if (err)
         return err;
     err = ktpel_iso19794_2_read(data, len, out, eb);
@@ -418,31 +384,7 @@ ktpel_err ktpel_iso19794_2_write_file(const char *path, const ktpel_fp_template 
     ktpel_err err = ktpel_iso19794_2_write(t, &data, &len, eb);
     if (err)
         return err;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        free(data);
-        return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
-    }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        err = ktpel_fail(eb, KTPEL_EIO, "%s: cannot create a temporary file: %s", path,
-                         strerror(errno));
-    } else {
-        int ok = fwrite(data, 1, len, f) == len;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            err = ktpel_fail(eb, KTPEL_EIO, "%s: cannot write: %s", path, strerror(errno));
-            unlink(tmp);
-        }
-    }
-    free(tmp);
+    err = ktpel_file_write_atomic(path, data, len, eb);
     free(data);
     return err;
 }

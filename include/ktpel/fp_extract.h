@@ -34,11 +34,18 @@ extern "C" {
 
 typedef struct ktpel_fp_features {
     int width, height, dpi; /* of the input image (dpi: the one used, never 0) */
-    /* Image quality, 0..100: 100 * area^0.5 * clarity, where
-     *   area    = foreground blocks / all blocks, capped at 1 when >= 60 % of the image;
-     *   clarity = mean over foreground blocks of the orientation coherence (0..1) times the
-     *             ridge-valley contrast factor (0..1) of the enhanced ridges.
-     * Low quality = small or smudged print; such images carry most false non-matches. */
+    /* Image quality, 0..100 = round(100 * sqrt(area) * clarity), where
+     *   area    = the print's foreground area / 150 mm^2, capped at 1 (a smaller print
+     *             holds fewer minutiae and overlaps less with another impression);
+     *   clarity = the mean ridge clarity of the foreground / 0.7, capped at 1. The ridge
+     *             clarity of an 8x8-pixel cell (at 500 dpi) is the height of the
+     *             autocorrelation peak of the grey profile across the ridges (a window of
+     *             32 x 16 pixels turned to the local orientation) times the share of the
+     *             window's contrast that survives averaging along the ridges: near 1 for
+     *             clean parallel ridges, low for smudges, dry breaks, scars and noise.
+     * Measured on FVC2002 DB3_B with `ktpel fp bench`: the lowest-quality tenth of the
+     * images takes part in 18 % of the genuine comparisons but in 42 % of the false
+     * non-matches at FMR 0.1 % (DB1_B has too few false non-matches to tell). */
     int quality;
     int count; /* number of minutiae, 0..KTPEL_MAX_MINUTIAE */
     ktpel_minutia minutiae[KTPEL_MAX_MINUTIAE];

@@ -144,10 +144,8 @@ static void test_rotation_translation_invariance(void **state)
             /* Quarter turns are exact on the pixel grid; other angles move minutiae by up
              * to half a pixel and half an angle unit through rounding. */
             int exact = k < 3;
-            printf("seed %d angle %.2f: %.4f\n", seed, angles[k], s);
             if (exact ? fabsf(s - self) > 0.02f : s < 0.6f * self || s < threshold)
-                print_message("FAIL seed %d angle %.2f: score %.4f, self %.4f", seed, angles[k], s,
-                              self);
+                fail_msg("seed %d angle %.2f: score %.4f, self %.4f", seed, angles[k], s, self);
             ktpel_fp_compact_free(b);
         }
         ktpel_fp_compact_free(a);

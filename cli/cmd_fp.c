@@ -94,7 +94,9 @@ typedef struct fp_sample {
     char finger[256]; /* part of the name before the last '_' */
     int impression;
     int is_image;
-    double extract_ms; /* images only */
+    double extract_ms;     /* images only: wall time of the extraction */
+    double extract_cpu_ms; /* images only: CPU time of the extracting thread */
+    int quality;           /* images only: the extractor's quality score 0..100 */
     ktpel_fp_compact *compact;
 } fp_sample;
 
@@ -126,8 +128,7 @@ static ktpel_err load_iso(const char *path, ktpel_fp_compact **out, ktpel_errbuf
     return err;
 }
 
-static ktpel_err load_image(const char *path, int dpi, ktpel_fp_compact **out, double *ms,
-                            ktpel_errbuf *eb)
+static ktpel_err load_image(const char *path, int dpi, fp_sample *s, ktpel_errbuf *eb)
 {
     ktpel_image img = {0};
     ktpel_err err = ktpel_image_read(path, KTPEL_IMAGE_GREY, dpi, &img, eb);
@@ -140,12 +141,14 @@ static ktpel_err load_image(const char *path, int dpi, ktpel_fp_compact **out, d
         ktpel_image_free(&img);
         return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
     }
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = thread_cpu_seconds();
     err = ktpel_fp_extract(&img, NULL, f, eb);
-    *ms = (now_seconds() - t0) * 1e3;
+    s->extract_ms = (now_seconds() - t0) * 1e3;
+    s->extract_cpu_ms = (thread_cpu_seconds() - c0) * 1e3;
+    s->quality = f->quality;
     if (!err)
         err = ktpel_fp_compact_build(f->minutiae, f->count, f->width, f->height, f->dpi, f->dpi,
-                                     out, eb);
+                                     &s->compact, eb);
     if (err)
         ktpel_fail_context(eb, "%s: ", path);
     free(f);
@@ -156,9 +159,10 @@ static ktpel_err load_image(const char *path, int dpi, ktpel_fp_compact **out, d
 static ktpel_err load_sample(const char *path, int dpi, fp_sample *s, ktpel_errbuf *eb)
 {
     s->is_image = !file_is_iso(path);
-    s->extract_ms = 0;
+    s->extract_ms = s->extract_cpu_ms = 0;
+    s->quality = -1;
     if (s->is_image)
-        return load_image(path, dpi, &s->compact, &s->extract_ms, eb);
+        return load_image(path, dpi, s, eb);
     return load_iso(path, &s->compact, eb);
 }
 
@@ -441,9 +445,27 @@ typedef struct bench_options {
     int gallery;
 } bench_options;
 
+/* What the benchmark measured besides the error rates. */
+typedef struct bench_summary {
+    int images;
+    double mean_extract_ms, median_extract_ms, median_extract_cpu_ms;
+    double mean_bytes, mean_minutiae;
+    /* Does the quality score predict failure? The lowest-quality tenth of the images
+     * (low_images of them, quality <= low_quality) against the genuine pairs and the false
+     * non-matches at the FMR100 and FMR1000 thresholds that involve at least one of them. */
+    int low_images, low_quality;
+    size_t genuine, genuine_low;
+    size_t fnm100, fnm100_low, fnm1000, fnm1000_low;
+} bench_summary;
+
+static double percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
 static void print_bench(const bench_options *o, const sample_set *set, const bench_pairs *p,
                         const ktpel_bench_metrics *m, double seconds, double cpu,
-                        double mean_extract_ms, int images, double mean_bytes, double mean_minutiae)
+                        const bench_summary *b)
 {
     double per_thread = (double)p->count / (seconds * o->threads);
     if (o->json) {
@@ -462,11 +484,24 @@ static void print_bench(const bench_options *o, const sample_set *set, const ben
         cli_json_double(&j, "fmr100", m->fmr100);
         cli_json_double(&j, "fmr1000", m->fmr1000);
         cli_json_double(&j, "zero_fmr", m->zero_fmr);
-        cli_json_int(&j, "images", images);
-        if (images)
-            cli_json_double(&j, "mean_extract_ms", mean_extract_ms);
-        cli_json_double(&j, "mean_minutiae", mean_minutiae);
-        cli_json_double(&j, "mean_template_bytes", mean_bytes);
+        cli_json_int(&j, "images", b->images);
+        if (b->images) {
+            cli_json_double(&j, "mean_extract_ms", b->mean_extract_ms);
+            cli_json_double(&j, "median_extract_ms", b->median_extract_ms);
+            cli_json_double(&j, "median_extract_cpu_ms", b->median_extract_cpu_ms);
+            cli_json_begin_object(&j, "quality");
+            cli_json_int(&j, "low_images", b->low_images);
+            cli_json_int(&j, "low_quality_max", b->low_quality);
+            cli_json_int(&j, "genuine_pairs", (long long)b->genuine);
+            cli_json_int(&j, "genuine_pairs_low", (long long)b->genuine_low);
+            cli_json_int(&j, "fnm_at_fmr100", (long long)b->fnm100);
+            cli_json_int(&j, "fnm_at_fmr100_low", (long long)b->fnm100_low);
+            cli_json_int(&j, "fnm_at_fmr1000", (long long)b->fnm1000);
+            cli_json_int(&j, "fnm_at_fmr1000_low", (long long)b->fnm1000_low);
+            cli_json_end_object(&j);
+        }
+        cli_json_double(&j, "mean_minutiae", b->mean_minutiae);
+        cli_json_double(&j, "mean_template_bytes", b->mean_bytes);
         cli_json_int(&j, "threads", o->threads);
         cli_json_double(&j, "comparisons_per_second_per_thread", per_thread);
         cli_json_double(&j, "comparisons_per_cpu_second", (double)p->count / cpu);
@@ -483,15 +518,118 @@ static void print_bench(const bench_options *o, const sample_set *set, const ben
     printf("FMR100   %6.2f %%\n", 100 * m->fmr100);
     printf("FMR1000  %6.2f %%\n", 100 * m->fmr1000);
     printf("ZeroFMR  %6.2f %%\n", 100 * m->zero_fmr);
-    if (images)
-        printf("extraction: %d images, mean %.1f ms per image\n", images, mean_extract_ms);
-    else
+    if (b->images) {
+        printf("extraction: %d images, mean %.1f ms, median %.1f ms per image (median CPU time "
+               "%.1f ms)\n",
+               b->images, b->mean_extract_ms, b->median_extract_ms, b->median_extract_cpu_ms);
+        printf("quality: the lowest tenth (%d images, quality <= %d) is in %.0f %% of the genuine "
+               "pairs,\n"
+               "         %.0f %% of the false non-matches at FMR100 (%zu of %zu) and %.0f %% at "
+               "FMR1000 (%zu of %zu)\n",
+               b->low_images, b->low_quality, percent(b->genuine_low, b->genuine),
+               percent(b->fnm100_low, b->fnm100), b->fnm100_low, b->fnm100,
+               percent(b->fnm1000_low, b->fnm1000), b->fnm1000_low, b->fnm1000);
+    } else {
         printf("extraction: none (ISO templates)\n");
-    printf("templates: mean %.1f minutiae, mean %.0f bytes in memory\n", mean_minutiae, mean_bytes);
+    }
+    printf("templates: mean %.1f minutiae, mean %.0f bytes in memory\n", b->mean_minutiae,
+           b->mean_bytes);
     printf("comparisons: %zu in %.3f s on %d thread%s, %.0f per second per thread (%.0f per CPU "
            "second)\n",
            p->count, seconds, o->threads, o->threads == 1 ? "" : "s", per_thread,
            (double)p->count / cpu);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    if (n <= 0)
+        return 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Fills everything but the quality part. */
+static ktpel_err summarise(const sample_set *set, bench_summary *b, ktpel_errbuf *eb)
+{
+    memset(b, 0, sizeof *b);
+    double *wall = malloc((size_t)set->count * sizeof *wall);
+    double *cpu = malloc((size_t)set->count * sizeof *cpu);
+    if (!wall || !cpu) {
+        free(wall);
+        free(cpu);
+        return ktpel_fail(eb, KTPEL_ENOMEM, "benchmark: out of memory");
+    }
+    for (int i = 0; i < set->count; i++) {
+        const fp_sample *s = &set->items[i];
+        if (s->is_image) {
+            wall[b->images] = s->extract_ms;
+            cpu[b->images] = s->extract_cpu_ms;
+            b->mean_extract_ms += s->extract_ms;
+            b->images++;
+        }
+        b->mean_bytes += (double)ktpel_fp_compact_size(s->compact);
+        b->mean_minutiae += ktpel_fp_compact_count(s->compact);
+    }
+    if (b->images)
+        b->mean_extract_ms /= b->images;
+    b->median_extract_ms = median(wall, b->images);
+    b->median_extract_cpu_ms = median(cpu, b->images);
+    b->mean_bytes /= set->count;
+    b->mean_minutiae /= set->count;
+    free(wall);
+    free(cpu);
+    return KTPEL_OK;
+}
+
+static int cmp_quality(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* The quality part of the summary (images only). */
+static ktpel_err summarise_quality(const sample_set *set, const bench_pairs *p,
+                                   const ktpel_bench_metrics *m, bench_summary *b, ktpel_errbuf *eb)
+{
+    if (!b->images)
+        return KTPEL_OK;
+    int *q = malloc((size_t)b->images * sizeof *q);
+    if (!q)
+        return ktpel_fail(eb, KTPEL_ENOMEM, "benchmark: out of memory");
+    int n = 0;
+    for (int i = 0; i < set->count; i++)
+        if (set->items[i].is_image)
+            q[n++] = set->items[i].quality;
+    qsort(q, (size_t)n, sizeof *q, cmp_quality);
+    b->low_images = (n + 9) / 10;
+    b->low_quality = q[b->low_images - 1];
+    free(q);
+    /* Ties at the cut-off quality may make the flagged group a little larger than a tenth;
+     * count it exactly. */
+    b->low_images = 0;
+    for (int i = 0; i < set->count; i++)
+        b->low_images += set->items[i].is_image && set->items[i].quality <= b->low_quality;
+    for (size_t k = 0; k < p->count; k++) {
+        const fp_sample *x = &set->items[p->pair[k][0]], *y = &set->items[p->pair[k][1]];
+        if (strcmp(x->finger, y->finger) != 0)
+            continue;
+        bool low = (x->is_image && x->quality <= b->low_quality) ||
+                   (y->is_image && y->quality <= b->low_quality);
+        bool miss100 = p->score[k] < m->fmr100_threshold;
+        bool miss1000 = p->score[k] < m->fmr1000_threshold;
+        b->genuine++;
+        b->genuine_low += low;
+        b->fnm100 += miss100;
+        b->fnm100_low += miss100 && low;
+        b->fnm1000 += miss1000;
+        b->fnm1000_low += miss1000 && low;
+    }
+    return KTPEL_OK;
 }
 
 static int run_bench(const bench_options *o)
@@ -535,13 +673,10 @@ static int run_bench(const bench_options *o)
         rc = cli_fail_err(&eb);
         goto done;
     }
-    double extract_ms = 0, bytes = 0, minutiae = 0;
-    int images = 0;
-    for (int i = 0; i < set.count; i++) {
-        images += set.items[i].is_image;
-        extract_ms += set.items[i].extract_ms;
-        bytes += (double)ktpel_fp_compact_size(set.items[i].compact);
-        minutiae += ktpel_fp_compact_count(set.items[i].compact);
+    bench_summary summary;
+    if (summarise(&set, &summary, &eb) || summarise_quality(&set, &p, &m, &summary, &eb)) {
+        rc = cli_fail_err(&eb);
+        goto done;
     }
     if (o->scores && write_scores(o->scores, &set, &p, &eb)) {
         rc = cli_fail_err(&eb);
@@ -551,8 +686,7 @@ static int run_bench(const bench_options *o)
         rc = cli_fail_err(&eb);
         goto done;
     }
-    print_bench(o, &set, &p, &m, seconds, cpu, images ? extract_ms / images : 0, images,
-                bytes / set.count, minutiae / set.count);
+    print_bench(o, &set, &p, &m, seconds, cpu, &summary);
     rc = CLI_OK;
 done:
     free(gen);

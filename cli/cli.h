@@ -36,6 +36,10 @@ int cmd_synth(int argc, char **argv);
 int cmd_synth_fingers(int argc, char **argv);
 /* `ktpel synth irises ...` (CASIA-style eye image folders), argv[0] == "irises". */
 int cmd_synth_irises(int argc, char **argv);
+/* Data center (issue 5): `ktpel ingest`, `ktpel dedup`, `ktpel audit`. */
+int cmd_ingest(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Prints "ktpel: MESSAGE" to stderr and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,10 @@ static const cli_command commands[] = {
     {"application", "check a KTP-el application: requirements, fine, queue class", cmd_application},
     {"image", "inspect and convert images (resolution travels with the image)", cmd_image},
     {"fp", "fingerprint engine: extract, compare, bench", cmd_fp},
+    {"synth", "synthetic population: records, faces, signatures, fingers, irises", cmd_synth},
+    {"ingest", "data center: store enrolments and queue them for deduplication", cmd_ingest},
+    {"dedup", "data center: 1:N deduplication of the queue; decisions", cmd_dedup},
+    {"audit", "data center: verify or list the hash-chained audit log", cmd_audit},
 };
 
 static void print_help(FILE *out)

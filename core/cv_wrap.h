@@ -22,6 +22,50 @@ int ktpel_cv_decode(const uint8_t *buf, size_t len, int channels, int *width, in
 int ktpel_cv_encode(const uint8_t *pixels, int width, int height, int channels, const char *ext,
                     int dpi, uint8_t **out, size_t *out_len, char *err, size_t err_size);
 
+/* ---- drawing, filtering, resizing and face detection (used through ktpel/imgproc.h) ---- */
+
+/* All calls below work in place on packed 8-bit pixels with 1 or 3 channels. Coordinates are
+ * pixels (x right, y down, pixel centres at integers) with sub-pixel precision; `color` holds
+ * one value per channel. Edges are antialiased. On failure they return -1 and a message in
+ * err; 0 on success. */
+
+/* Ellipse centred at (cx, cy) with semi-axes ax, ay, turned by angle_deg (clockwise on
+ * screen); thickness < 0 fills it. */
+int ktpel_cv_ellipse(uint8_t *pixels, int width, int height, int channels, double cx, double cy,
+                     double ax, double ay, double angle_deg, const uint8_t *color, int thickness,
+                     char *err, size_t err_size);
+
+/* Filled polygon of n points (xy = x0, y0, x1, y1, ...). */
+int ktpel_cv_fill_polygon(uint8_t *pixels, int width, int height, int channels, const double *xy,
+                          int n, const uint8_t *color, char *err, size_t err_size);
+
+/* Open (closed = 0) or closed polyline of n points, thickness >= 1 pixels, round joints. */
+int ktpel_cv_polyline(uint8_t *pixels, int width, int height, int channels, const double *xy, int n,
+                      int closed, const uint8_t *color, int thickness, char *err, size_t err_size);
+
+/* Gaussian blur with standard deviation sigma (> 0) pixels, borders reflected. */
+int ktpel_cv_gaussian_blur(uint8_t *pixels, int width, int height, int channels, double sigma,
+                           char *err, size_t err_size);
+
+/* Resizes src into dst (dst_width x dst_height, same channels, caller-allocated): area
+ * averaging when shrinking, bilinear when enlarging. */
+int ktpel_cv_resize(const uint8_t *src, int src_width, int src_height, int channels, uint8_t *dst,
+                    int dst_width, int dst_height, char *err, size_t err_size);
+
+/* A Haar or LBP cascade classifier (cv::CascadeClassifier); not to be used by two threads at
+ * once. */
+typedef struct ktpel_cv_cascade ktpel_cv_cascade;
+
+int ktpel_cv_cascade_load(const char *path, ktpel_cv_cascade **out, char *err, size_t err_size);
+void ktpel_cv_cascade_free(ktpel_cv_cascade *cascade);
+
+/* Detects objects on the grey version of the pixels (histogram equalised first, as OpenCV's
+ * face detection sample does). Writes up to max rectangles as x, y, width, height into rects
+ * (room for 4 * max ints) and the number found (which may exceed max) into *count. */
+int ktpel_cv_cascade_detect(ktpel_cv_cascade *cascade, const uint8_t *pixels, int width, int height,
+                            int channels, double scale_factor, int min_neighbors, int min_size,
+                            int *rects, int max, int *count, char *err, size_t err_size);
+
 #ifdef __cplusplus
 }
 #endif

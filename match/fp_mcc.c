@@ -248,8 +248,9 @@ static size_t align64(size_t n)
     return (n + 63) & ~(size_t)63;
 }
 
-/* Lays out the arrays of a template of n descriptors after its header. */
-static size_t layout(ktpel_fp_compact *c, int n)
+/* Lays out the arrays of a template of n descriptors after its header (also used by
+ * fp_compact_io.c, whose serialised form has the same offsets). */
+size_t mcc_compact_layout(ktpel_fp_compact *c, int n)
 {
     size_t off = align64(sizeof *c);
     size_t cyl = off;
@@ -315,14 +316,14 @@ ktpel_err ktpel_fp_compact_build(const ktpel_minutia *minutiae, int count, int w
             keep[n++] = i;
         }
 
-    size_t bytes = layout(NULL, n);
+    size_t bytes = mcc_compact_layout(NULL, n);
     ktpel_fp_compact *c = aligned_alloc(64, bytes);
     if (!c) {
         free(scratch);
         return ktpel_fail(eb, KTPEL_ENOMEM, "compact template: out of memory (%zu bytes)", bytes);
     }
     memset(c, 0, bytes);
-    layout(c, n);
+    mcc_compact_layout(c, n);
     c->bytes = bytes;
     c->count = count;
     c->n = n;

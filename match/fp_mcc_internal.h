@@ -44,6 +44,10 @@ struct ktpel_fp_compact {
     uint16_t *ones;       /* n, bits set in each cylinder (array padded to 64 bytes) */
 };
 
+/* Sets the array pointers of c (if not NULL) for n descriptors laid out after the header,
+ * each array 64-byte aligned; returns the whole size in bytes. */
+size_t mcc_compact_layout(struct ktpel_fp_compact *c, int n);
+
 typedef struct mcc_candidate {
     float sim;
     uint8_t i, j;

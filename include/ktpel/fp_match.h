@@ -77,6 +77,56 @@ float ktpel_fp_threshold_for_fmr(double fmr);
 /* The false match rate the calibration table predicts at a score threshold. */
 double ktpel_fp_fmr_for_threshold(float threshold);
 
+/* ---- serialised compact templates (match/fp_compact_io.c) -------------------------------
+ *
+ * For storage and for 1:N search straight from a memory map: a compact template written as
+ * one position-independent block that can be compared where it lies, with no parsing and no
+ * allocation. Layout (integers little-endian; floats IEEE 754 binary32 little-endian):
+ *
+ *   offset  size  field
+ *   0       4     magic "KFPC"
+ *   4       2     version, 1
+ *   6       2     64-bit words per cylinder bit vector (24; guards against another build)
+ *   8       4     total size in bytes, a multiple of 64
+ *   12      4     minutiae given (count), 0..255
+ *   16      4     minutiae kept with a valid cylinder (n), 0..count
+ *   20      4     common valid cells needed to compare two cylinders
+ *   24      40    zero
+ *   64      ...   the arrays, each starting at a multiple of 64: n cylinders of 256 bytes
+ *                 (bits, validity mask, padding), then x[n] and y[n] (float, 500 dpi, y
+ *                 up), angle[n] (ISO units), ones[n] (uint16, bits set per cylinder).
+ *
+ * The block must lie at an address that is a multiple of KTPEL_FP_COMPACT_ALIGN to be
+ * compared in place. */
+#define KTPEL_FP_COMPACT_ALIGN   64
+#define KTPEL_FP_COMPACT_VERSION 1
+
+/* Size of the serialised block of c (0 if c is NULL). */
+size_t ktpel_fp_compact_serialised_size(const ktpel_fp_compact *c);
+
+/* Writes c into buf (size bytes, at least ktpel_fp_compact_serialised_size(c); any
+ * alignment). KTPEL_ETOOBIG if size is too small. */
+ktpel_err ktpel_fp_compact_serialise(const ktpel_fp_compact *c, void *buf, size_t size,
+                                     ktpel_errbuf *eb);
+
+/* Checks a serialised block fully (header, sizes, bit counts, finite coordinates), so that
+ * it is safe to compare; *used (may be NULL) receives its total size, which may be less
+ * than size. buf may have any alignment. KTPEL_EFORMAT, KTPEL_ETRUNCATED or
+ * KTPEL_EUNSUPPORTED name the problem. */
+ktpel_err ktpel_fp_compact_check_serialised(const void *buf, size_t size, size_t *used,
+                                            ktpel_errbuf *eb);
+
+/* Checks a serialised block and copies it into a new compact template (free it with
+ * ktpel_fp_compact_free). */
+ktpel_err ktpel_fp_compact_deserialise(const void *buf, size_t size, ktpel_fp_compact **out,
+                                       ktpel_errbuf *eb);
+
+/* ktpel_fp_compare(a, b) where b is a serialised block compared in place: O(1) set-up, no
+ * allocation. b must have passed ktpel_fp_compact_check_serialised (when it was stored) and
+ * lie at a multiple of KTPEL_FP_COMPACT_ALIGN; a misaligned block or a wrong magic gives 0.
+ * Gives exactly the score of ktpel_fp_compare on the deserialised template. */
+float ktpel_fp_compare_serialised(const ktpel_fp_compact *a, const void *b, ktpel_fp_workspace *ws);
+
 #ifdef __cplusplus
 }
 #endif

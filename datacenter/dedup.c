@@ -1,0 +1,661 @@
+/* The deduplication batch job: search a batch of queued residents against the gallery
+ * chunks (OpenMP over chunks, compared in place in the memory map) and against each other,
+ * decide, and commit the batch in one write transaction. Model: include/ktpel/dedup.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ktpel/audit.h"
+#include "ktpel/dedup.h"
+#include "ktpel/fp_match.h"
+
+#include "gallery.h"
+#include "store_internal.h"
+
+/* First-stage positions (right and left index) and the evidence needed to go on. */
+static const int stage1_positions[2] = {2, 7};
+#define STAGE1_MIN_EVIDENCE 1.0
+
+typedef struct probe {
+    char nik[KTPEL_NIK_LEN + 1];
+    uint8_t queue_key[8];
+    ktpel_fp_compact *finger[DC_FINGERS + 1];
+    ktpel_dedup_decision decision;
+} probe;
+
+/* The gallery as seen by one read transaction: chunk views per position. */
+typedef struct gallery_view {
+    uint32_t residents, chunks;
+    dc_chunk *chunk[DC_FINGERS + 1]; /* [position][chunk]; count 0 = no chunk */
+    void **copies;                   /* aligned copies of misaligned chunks */
+    size_t copy_count;
+} gallery_view;
+
+typedef struct candidate_list {
+    ktpel_dedup_candidate c[KTPEL_DEDUP_MAX_CANDIDATES];
+    int n;
+} candidate_list;
+
+typedef struct search_counts {
+    uint64_t comparisons, pairs, full_pairs;
+} search_counts;
+
+/* ---- candidates ---------------------------------------------------------------------------- */
+
+/* Better first: higher score, then lower NIK (a total order, so merging is deterministic). */
+static int better(const ktpel_dedup_candidate *a, const ktpel_dedup_candidate *b)
+{
+    if (a->score != b->score)
+        return a->score > b->score;
+    return strcmp(a->nik, b->nik) < 0;
+}
+
+static void candidates_add(candidate_list *l, const char *nik, double score)
+{
+    ktpel_dedup_candidate c;
+    memcpy(c.nik, nik, KTPEL_NIK_LEN);
+    c.nik[KTPEL_NIK_LEN] = '\0';
+    c.score = score;
+    if (l->n == KTPEL_DEDUP_MAX_CANDIDATES && !better(&c, &l->c[l->n - 1]))
+        return;
+    int i = l->n < KTPEL_DEDUP_MAX_CANDIDATES ? l->n++ : l->n - 1;
+    while (i > 0 && better(&c, &l->c[i - 1])) {
+        l->c[i] = l->c[i - 1];
+        i--;
+    }
+    l->c[i] = c;
+}
+
+/* ---- scoring one pair ---------------------------------------------------------------------- */
+
+static float compare_one(const probe *p, int position, const void *g, bool serialised,
+                         ktpel_fp_workspace *ws)
+{
+    if (serialised)
+        return ktpel_fp_compare_serialised(p->finger[position], g, ws);
+    return ktpel_fp_compare(p->finger[position], g, ws);
+}
+
+/* Resident score of probe p against another resident whose templates of each position are
+ * other[pos] (serialised blocks in the map, or compact templates of the batch). The
+ * first stage (index fingers) may end it early: such a pair scores below every threshold. */
+static double score_pair(const probe *p, const void *const *other, bool serialised,
+                         ktpel_fp_workspace *ws, search_counts *n)
+{
+    float scores[DC_FINGERS];
+    int m = 0;
+    bool done[DC_FINGERS + 1] = {0};
+    double x1 = 0;
+    int stage1 = 0;
+    for (int k = 0; k < 2; k++) {
+        int pos = stage1_positions[k];
+        done[pos] = true;
+        if (!p->finger[pos] || !other[pos])
+            continue;
+        scores[m] = compare_one(p, pos, other[pos], serialised, ws);
+        x1 += fmax(0.0, -log10(ktpel_fp_fmr_for_threshold(scores[m])) - 1.0);
+        m++;
+        stage1++;
+    }
+    n->comparisons += (uint64_t)stage1;
+    n->pairs++;
+    if (stage1 > 0 && x1 < STAGE1_MIN_EVIDENCE)
+        return ktpel_dedup_fuse(scores, m);
+    n->full_pairs++;
+    for (int pos = 1; pos <= DC_FINGERS; pos++) {
+        if (done[pos] || !p->finger[pos] || !other[pos])
+            continue;
+        scores[m++] = compare_one(p, pos, other[pos], serialised, ws);
+        n->comparisons++;
+    }
+    return ktpel_dedup_fuse(scores, m);
+}
+
+/* ---- the gallery view ------------------------------------------------------------------------ */
+
+static void view_free(gallery_view *v)
+{
+    for (int p = 0; p <= DC_FINGERS; p++)
+        free(v->chunk[p]);
+    for (size_t i = 0; i < v->copy_count; i++)
+        free(v->copies[i]);
+    free(v->copies);
+    memset(v, 0, sizeof *v);
+}
+
+/* A chunk whose templates are not 64-byte aligned where LMDB put it is copied once. */
+static ktpel_err align_chunk(gallery_view *v, MDB_val *val, ktpel_errbuf *eb)
+{
+    if (((uintptr_t)val->mv_data + DC_CHUNK_PHASE) % 64 == 0)
+        return KTPEL_OK;
+    const size_t shift = (64 - DC_CHUNK_PHASE) % 64;
+    uint8_t *copy = aligned_alloc(64, (val->mv_size + shift + 63) & ~(size_t)63);
+    void **list = realloc(v->copies, (v->copy_count + 1) * sizeof *list);
+    if (!copy || !list) {
+        free(copy);
+        if (list)
+            v->copies = list;
+        return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory for a chunk copy");
+    }
+    v->copies = list;
+    v->copies[v->copy_count++] = copy;
+    memcpy(copy + shift, val->mv_data, val->mv_size);
+    val->mv_data = copy + shift;
+    return KTPEL_OK;
+}
+
+static ktpel_err view_open(ktpel_store *s, MDB_txn *txn, gallery_view *v, ktpel_errbuf *eb)
+{
+    memset(v, 0, sizeof *v);
+    uint64_t count;
+    ktpel_err err = dc_meta_get_u64(s, txn, "gallery_count", &count, eb);
+    if (err)
+        return err;
+    v->residents = (uint32_t)count;
+    v->chunks = (uint32_t)((count + DC_CHUNK_RESIDENTS - 1) / DC_CHUNK_RESIDENTS);
+    for (int p = 1; !err && p <= DC_FINGERS; p++) {
+        v->chunk[p] = calloc(v->chunks ? v->chunks : 1, sizeof(dc_chunk));
+        if (!v->chunk[p])
+            err = ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+        for (uint32_t c = 0; !err && c < v->chunks; c++) {
+            uint8_t key[5] = {(uint8_t)p};
+            dc_put_be32(key + 1, c);
+            MDB_val k = {5, key}, val;
+            int rc = mdb_get(txn, s->gallery_chunks, &k, &val);
+            if (rc == MDB_NOTFOUND)
+                continue; /* nobody in this chunk has that finger */
+            if (rc)
+                err = dc_mdb_fail(eb, rc, "read gallery chunk");
+            if (!err)
+                err = align_chunk(v, &val, eb);
+            if (!err)
+                err = dc_chunk_parse(val.mv_data, val.mv_size, &v->chunk[p][c], eb);
+        }
+    }
+    if (err)
+        view_free(v);
+    return err;
+}
+
+/* ---- searching --------------------------------------------------------------------------- */
+
+/* NIK of gallery id gid (read after the search, only for candidates). */
+static ktpel_err gallery_nik(ktpel_store *s, MDB_txn *txn, uint32_t gid, char *nik,
+                             ktpel_errbuf *eb)
+{
+    uint8_t key[4];
+    dc_put_be32(key, gid);
+    MDB_val k = {4, key}, v;
+    int rc = mdb_get(txn, s->gallery_members, &k, &v);
+    if (rc || v.mv_size != KTPEL_NIK_LEN)
+        return rc ? dc_mdb_fail(eb, rc, "read gallery member")
+                  : ktpel_fail(eb, KTPEL_EFORMAT, "gallery member %u malformed", gid);
+    memcpy(nik, v.mv_data, KTPEL_NIK_LEN);
+    nik[KTPEL_NIK_LEN] = '\0';
+    return KTPEL_OK;
+}
+
+/* Hits of a batch's gallery search: probe, gallery id, score (at or above the probe's
+ * adjudication threshold). */
+typedef struct hit {
+    uint32_t probe, gid;
+    double score;
+} hit;
+
+typedef struct hit_list {
+    hit *h;
+    size_t n, cap;
+} hit_list;
+
+static int hit_push(hit_list *l, hit h)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        hit *p = realloc(l->h, cap * sizeof *p);
+        if (!p)
+            return -1;
+        l->h = p;
+        l->cap = cap;
+    }
+    l->h[l->n++] = h;
+    return 0;
+}
+
+typedef struct batch_state {
+    ktpel_store *s;
+    const ktpel_dedup_options *opt;
+    probe *probes;
+    size_t count;
+    ktpel_fp_workspace **ws;
+    int threads;
+    search_counts counts;
+} batch_state;
+
+/* Compares every probe of the batch with the residents of gallery chunk c. */
+static void search_chunk(const batch_state *b, const gallery_view *v, uint32_t c,
+                         const double *t_adj, ktpel_fp_workspace *w, hit_list *mine,
+                         search_counts *n, int *failed)
+{
+    uint32_t count = 0, first = c * DC_CHUNK_RESIDENTS;
+    for (int pos = 1; pos <= DC_FINGERS; pos++)
+        if (v->chunk[pos][c].count > count)
+            count = v->chunk[pos][c].count;
+    for (uint32_t i = 0; i < count; i++) {
+        const void *other[DC_FINGERS + 1] = {0};
+        for (int pos = 1; pos <= DC_FINGERS; pos++)
+            if (i < v->chunk[pos][c].count)
+                other[pos] = dc_chunk_template(&v->chunk[pos][c], i);
+        for (size_t j = 0; j < b->count; j++) {
+            double score = score_pair(&b->probes[j], other, true, w, n);
+            if (score >= t_adj[j] && hit_push(mine, (hit){(uint32_t)j, first + i, score}))
+                *failed = 1;
+        }
+    }
+}
+
+/* The whole batch against every gallery chunk: one parallel loop over the chunks, each
+ * thread with its own workspace and hit list (no locks in the loop); lists gathered at the
+ * end. */
+static ktpel_err search_gallery(batch_state *b, const gallery_view *v, const double *t_adj,
+                                hit_list *hits, ktpel_errbuf *eb)
+{
+    int failed = 0;
+    uint64_t comparisons = 0, pairs = 0, full = 0;
+#pragma omp parallel num_threads(b->threads) reduction(+ : comparisons, pairs, full) reduction(| : failed)
+    {
+        hit_list mine = {0};
+        search_counts n = {0};
+        ktpel_fp_workspace *w = b->ws[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 1) nowait
+        for (uint32_t c = 0; c < v->chunks; c++)
+            search_chunk(b, v, c, t_adj, w, &mine, &n, &failed);
+        comparisons += n.comparisons;
+        pairs += n.pairs;
+        full += n.full_pairs;
+#pragma omp critical(dedup_hits)
+        for (size_t i = 0; i < mine.n; i++)
+            if (hit_push(hits, mine.h[i]))
+                failed = 1;
+        free(mine.h);
+    }
+    b->counts.comparisons += comparisons;
+    b->counts.pairs += pairs;
+    b->counts.full_pairs += full;
+    return failed ? ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory for hits") : KTPEL_OK;
+}
+
+static void decide(probe *p, const candidate_list *l, double t_dup)
+{
+    ktpel_dedup_decision *d = &p->decision;
+    memcpy(d->nik, p->nik, sizeof d->nik);
+    d->candidate_count = l->n;
+    memcpy(d->candidates, l->c, (size_t)l->n * sizeof *l->c);
+    d->decision = l->n == 0                ? KTPEL_STATUS_UNIQUE
+                  : l->c[0].score >= t_dup ? KTPEL_STATUS_DUPLICATE
+                                           : KTPEL_STATUS_ADJUDICATE;
+}
+
+/* Decides every probe of the batch: probe i against the gallery and against probes
+ * 0..i-1, with the thresholds of a gallery of (gallery + i) residents. The candidate lists
+ * keep the best under a total order, so the order in which hits arrive does not matter. */
+static ktpel_err decide_batch(batch_state *b, MDB_txn *txn, const gallery_view *v, ktpel_errbuf *eb)
+{
+    double *t_adj = calloc(b->count, sizeof *t_adj);
+    candidate_list *lists = calloc(b->count, sizeof *lists);
+    hit_list hits = {0};
+    ktpel_err err =
+        t_adj && lists ? KTPEL_OK : ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    for (size_t i = 0; !err && i < b->count; i++)
+        t_adj[i] = ktpel_dedup_threshold(b->opt->fpir_adjudicate, (size_t)v->residents + i);
+    if (!err)
+        err = search_gallery(b, v, t_adj, &hits, eb);
+    for (size_t h = 0; !err && h < hits.n; h++) {
+        char nik[KTPEL_NIK_LEN + 1];
+        err = gallery_nik(b->s, txn, hits.h[h].gid, nik, eb);
+        if (!err)
+            candidates_add(&lists[hits.h[h].probe], nik, hits.h[h].score);
+    }
+    for (size_t i = 0; !err && i < b->count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const void *other[DC_FINGERS + 1] = {0};
+            for (int pos = 1; pos <= DC_FINGERS; pos++)
+                other[pos] = b->probes[j].finger[pos];
+            double score = score_pair(&b->probes[i], other, false, b->ws[0], &b->counts);
+            if (score >= t_adj[i])
+                candidates_add(&lists[i], b->probes[j].nik, score);
+        }
+        decide(&b->probes[i], &lists[i],
+               ktpel_dedup_threshold(b->opt->fpir_duplicate, (size_t)v->residents + i));
+    }
+    free(hits.h);
+    free(t_adj);
+    free(lists);
+    return err;
+}
+
+/* ---- reading and committing a batch ------------------------------------------------------- */
+
+static void probes_free(probe *probes, size_t count)
+{
+    for (size_t i = 0; probes && i < count; i++)
+        for (int pos = 0; pos <= DC_FINGERS; pos++)
+            ktpel_fp_compact_free(probes[i].finger[pos]);
+    free(probes);
+}
+
+/* The first `want` queue entries and their compact templates (copied out of the map). */
+static ktpel_err load_probes(ktpel_store *s, MDB_txn *txn, size_t want, probe **out, size_t *count,
+                             ktpel_errbuf *eb)
+{
+    probe *probes = calloc(want, sizeof *probes);
+    if (!probes)
+        return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->queue, &cur);
+    if (rc) {
+        free(probes);
+        return dc_mdb_fail(eb, rc, "queue cursor");
+    }
+    size_t n = 0;
+    ktpel_err err = KTPEL_OK;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !err && rc == 0 && n < want;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+        probe *p = &probes[n];
+        if (k.mv_size != 8 || v.mv_size != KTPEL_NIK_LEN) {
+            err = ktpel_fail(eb, KTPEL_EFORMAT, "dedup: malformed queue entry");
+            break;
+        }
+        memcpy(p->queue_key, k.mv_data, 8);
+        memcpy(p->nik, v.mv_data, KTPEL_NIK_LEN);
+        for (int pos = 1; !err && pos <= DC_FINGERS; pos++) {
+            uint8_t key[KTPEL_NIK_LEN + 1];
+            memcpy(key, p->nik, KTPEL_NIK_LEN);
+            key[KTPEL_NIK_LEN] = (uint8_t)pos;
+            MDB_val fk = {sizeof key, key}, fv;
+            int frc = mdb_get(txn, s->fp_compact, &fk, &fv);
+            if (frc == MDB_NOTFOUND)
+                continue;
+            err = frc ? dc_mdb_fail(eb, frc, "read compact template")
+                      : ktpel_fp_compact_deserialise(fv.mv_data, fv.mv_size, &p->finger[pos], eb);
+            if (err)
+                ktpel_fail_context(eb, "NIK %s finger %d: ", p->nik, pos);
+        }
+    }
+    mdb_cursor_close(cur);
+    if (err) {
+        probes_free(probes, want);
+        return err;
+    }
+    *out = probes;
+    *count = n;
+    return KTPEL_OK;
+}
+
+static ktpel_err put_result(ktpel_store *s, MDB_txn *txn, const ktpel_dedup_decision *d,
+                            ktpel_errbuf *eb)
+{
+    uint8_t buf[11 + KTPEL_DEDUP_MAX_CANDIDATES * (KTPEL_NIK_LEN + 8)];
+    buf[0] = 1;
+    buf[1] = (uint8_t)d->decision;
+    dc_put_be64(buf + 2, d->batch);
+    buf[10] = (uint8_t)d->candidate_count;
+    size_t off = 11;
+    for (int i = 0; i < d->candidate_count; i++) {
+        memcpy(buf + off, d->candidates[i].nik, KTPEL_NIK_LEN);
+        uint64_t bits;
+        memcpy(&bits, &d->candidates[i].score, 8);
+        dc_put_be64(buf + off + KTPEL_NIK_LEN, bits);
+        off += KTPEL_NIK_LEN + 8;
+    }
+    MDB_val k = DC_NIK_KEY(d->nik), v = {off, buf};
+    int rc = mdb_put(txn, s->results, &k, &v, 0);
+    return rc ? dc_mdb_fail(eb, rc, "write result") : KTPEL_OK;
+}
+
+static void describe(const ktpel_dedup_decision *d, char *text, size_t size)
+{
+    int n = snprintf(text, size, "%s", ktpel_status_id(d->decision));
+    for (int i = 0; i < d->candidate_count && i < 3 && n > 0 && (size_t)n < size; i++)
+        n += snprintf(text + n, size - (size_t)n, "%s%s %.2f", i ? ", " : ": candidates ",
+                      d->candidates[i].nik, d->candidates[i].score);
+}
+
+/* Commits the decided batch: results, statuses, audit, queue, gallery, batch counter. */
+static ktpel_err commit_batch(batch_state *b, uint64_t batch_no, ktpel_errbuf *eb)
+{
+    MDB_txn *txn;
+    ktpel_err err = dc_txn_begin(b->s, true, &txn, eb);
+    if (err)
+        return err;
+    const char *actor = b->opt->actor ? b->opt->actor : "dedup";
+    char(*niks)[KTPEL_NIK_LEN + 1] = calloc(b->count, sizeof *niks);
+    if (!niks)
+        err = ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    for (size_t i = 0; !err && i < b->count; i++) {
+        probe *p = &b->probes[i];
+        MDB_val k = {8, p->queue_key}, v;
+        int rc = mdb_get(txn, b->s->queue, &k, &v);
+        if (rc || v.mv_size != KTPEL_NIK_LEN || memcmp(v.mv_data, p->nik, KTPEL_NIK_LEN) != 0) {
+            err = ktpel_fail(eb, KTPEL_EINVAL, "dedup: queue changed under the batch (NIK %s)",
+                             p->nik);
+            break;
+        }
+        if ((rc = mdb_del(txn, b->s->queue, &k, NULL)))
+            err = dc_mdb_fail(eb, rc, "remove from queue");
+        p->decision.batch = batch_no;
+        char text[KTPEL_STATUS_REASON_MAX + 1];
+        describe(&p->decision, text, sizeof text);
+        if (!err)
+            err = put_result(b->s, txn, &p->decision, eb);
+        if (!err)
+            err = dc_audit_append(b->s, txn, KTPEL_AUDIT_DECISION, b->opt->time, actor, p->nik,
+                                  text, eb);
+        if (!err)
+            err = dc_status_change(b->s, txn, p->nik, p->decision.decision, b->opt->time, actor,
+                                   text, eb);
+        memcpy(niks[i], p->nik, sizeof niks[i]);
+    }
+    if (!err)
+        err = dc_gallery_append(b->s, txn, niks, b->count, eb);
+    if (!err)
+        err = dc_meta_put_u64(b->s, txn, "batches", batch_no, eb);
+    free(niks);
+    if (err) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    return dc_txn_commit(txn, eb);
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Reads, searches and decides one batch; *count 0 when the queue is empty. */
+static ktpel_err run_batch(batch_state *b, uint64_t *batch_no, ktpel_dedup_stats *st,
+                           ktpel_errbuf *eb)
+{
+    MDB_txn *txn;
+    ktpel_err err = dc_txn_begin(b->s, false, &txn, eb);
+    if (err)
+        return err;
+    err = dc_meta_get_u64(b->s, txn, "batches", batch_no, eb);
+    if (!err)
+        err = load_probes(b->s, txn, b->opt->batch, &b->probes, &b->count, eb);
+    gallery_view v = {0};
+    if (!err && b->count)
+        err = view_open(b->s, txn, &v, eb);
+    double t0 = now_seconds();
+    if (!err && b->count)
+        err = decide_batch(b, txn, &v, eb);
+    st->seconds += now_seconds() - t0;
+    st->chunk_copies += v.copy_count;
+    view_free(&v);
+    mdb_txn_abort(txn); /* the snapshot ends; probes hold their own copies */
+    ++*batch_no;
+    if (!err && b->count)
+        err = commit_batch(b, *batch_no, eb);
+    return err;
+}
+
+static void count_decision(ktpel_dedup_stats *st, const ktpel_dedup_decision *d)
+{
+    st->decided++;
+    st->unique += d->decision == KTPEL_STATUS_UNIQUE;
+    st->duplicate += d->decision == KTPEL_STATUS_DUPLICATE;
+    st->adjudicate += d->decision == KTPEL_STATUS_ADJUDICATE;
+}
+
+static ktpel_err run_batches(batch_state *b, ktpel_dedup_decision_fn fn, void *ctx,
+                             ktpel_dedup_stats *st, ktpel_errbuf *eb)
+{
+    ktpel_err err = KTPEL_OK;
+    ktpel_store_counts counts;
+    err = ktpel_store_counts_get(b->s, &counts, eb);
+    size_t total = counts.queued;
+    for (size_t done = 0; !err && (!b->opt->max_batches || st->batches < b->opt->max_batches);) {
+        uint64_t batch_no;
+        err = run_batch(b, &batch_no, st, eb);
+        if (!err && b->count == 0)
+            break;
+        for (size_t i = 0; !err && i < b->count; i++) {
+            count_decision(st, &b->probes[i].decision);
+            if (fn)
+                fn(ctx, &b->probes[i].decision);
+        }
+        if (!err)
+            st->batches++;
+        done += b->count;
+        probes_free(b->probes, b->count);
+        b->probes = NULL;
+        if (!err && b->opt->progress)
+            b->opt->progress(b->opt->progress_ctx, done, total > done ? total : done);
+    }
+    probes_free(b->probes, b->count);
+    b->probes = NULL;
+    st->comparisons = b->counts.comparisons;
+    st->pairs = b->counts.pairs;
+    st->full_pairs = b->counts.full_pairs;
+    return err;
+}
+
+/* One dedup per store at a time: an exclusive lock on DIR/dedup.lock (released by the kernel
+ * when the process dies, so a killed run never blocks the next). */
+static int take_lock(ktpel_store *s, ktpel_errbuf *eb)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/dedup.lock", s->dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+    if (fd < 0) {
+        ktpel_fail(eb, KTPEL_EIO, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        ktpel_fail(eb, KTPEL_EINVAL, "store %s: another dedup is already running", s->dir);
+        return -1;
+    }
+    return fd;
+}
+
+ktpel_err ktpel_dedup_run(ktpel_store *s, const ktpel_dedup_options *opt,
+                          ktpel_dedup_decision_fn fn, void *ctx, ktpel_dedup_stats *stats,
+                          ktpel_errbuf *eb)
+{
+    if (!s || !opt)
+        return ktpel_fail(eb, KTPEL_EINVAL, "ktpel_dedup_run: NULL argument");
+    ktpel_dedup_options o = *opt;
+    o.batch = o.batch ? o.batch : KTPEL_DEDUP_DEFAULT_BATCH;
+    o.fpir_adjudicate = o.fpir_adjudicate > 0 ? o.fpir_adjudicate : KTPEL_DEDUP_FPIR_ADJUDICATE;
+    o.fpir_duplicate = o.fpir_duplicate > 0 ? o.fpir_duplicate : KTPEL_DEDUP_FPIR_DUPLICATE;
+    if (o.batch > 100000)
+        return ktpel_fail(eb, KTPEL_EINVAL, "dedup: batch of %zu residents (at most 100000)",
+                          o.batch);
+    int lock = take_lock(s, eb);
+    if (lock < 0)
+        return eb ? eb->code : KTPEL_EINVAL;
+    /* A num_threads clause, not omp_set_num_threads: the caller's setting stays its own. */
+    batch_state b = {
+        .s = s, .opt = &o, .threads = o.threads > 0 ? o.threads : omp_get_max_threads()};
+    ktpel_dedup_stats st = {0};
+    ktpel_err err = KTPEL_OK;
+    b.ws = calloc((size_t)b.threads, sizeof *b.ws);
+    if (!b.ws)
+        err = ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    for (int t = 0; !err && t < b.threads; t++)
+        err = ktpel_fp_workspace_new(&b.ws[t], eb);
+    if (!err)
+        err = run_batches(&b, fn, ctx, &st, eb);
+    for (int t = 0; b.ws && t < b.threads; t++)
+        ktpel_fp_workspace_free(b.ws[t]);
+    free(b.ws);
+    close(lock);
+    if (stats)
+        *stats = st;
+    return err;
+}
+
+/* ---- reading decisions ------------------------------------------------------------------- */
+
+static ktpel_err decode_result(const MDB_val *k, const MDB_val *v, ktpel_dedup_decision *d,
+                               ktpel_errbuf *eb)
+{
+    const uint8_t *p = v->mv_data;
+    memset(d, 0, sizeof *d);
+    if (k->mv_size != KTPEL_NIK_LEN || v->mv_size < 11 || p[0] != 1 ||
+        p[10] > KTPEL_DEDUP_MAX_CANDIDATES ||
+        v->mv_size != 11 + (size_t)p[10] * (KTPEL_NIK_LEN + 8))
+        return ktpel_fail(eb, KTPEL_EFORMAT, "dedup: malformed result");
+    memcpy(d->nik, k->mv_data, KTPEL_NIK_LEN);
+    d->decision = (ktpel_status)p[1];
+    d->batch = dc_get_be64(p + 2);
+    d->candidate_count = p[10];
+    for (int i = 0; i < d->candidate_count; i++) {
+        const uint8_t *c = p + 11 + (size_t)i * (KTPEL_NIK_LEN + 8);
+        memcpy(d->candidates[i].nik, c, KTPEL_NIK_LEN);
+        uint64_t bits = dc_get_be64(c + KTPEL_NIK_LEN);
+        memcpy(&d->candidates[i].score, &bits, 8);
+    }
+    return KTPEL_OK;
+}
+
+ktpel_err ktpel_dedup_decisions(ktpel_store *s, ktpel_dedup_decision_fn fn, void *ctx,
+                                ktpel_errbuf *eb)
+{
+    if (!s || !fn)
+        return ktpel_fail(eb, KTPEL_EINVAL, "ktpel_dedup_decisions: NULL argument");
+    MDB_txn *txn;
+    ktpel_err err = dc_txn_begin(s, false, &txn, eb);
+    if (err)
+        return err;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->results, &cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return dc_mdb_fail(eb, rc, "results cursor");
+    }
+    MDB_val k, v;
+    ktpel_dedup_decision d;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !err && rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        err = decode_result(&k, &v, &d, eb);
+        if (!err)
+            fn(ctx, &d);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return err;
+}

@@ -50,6 +50,18 @@ int cli_fail_err(const ktpel_errbuf *eb);
 /* True if argv[i] is -h or --help. */
 bool cli_is_help(const char *arg);
 
+/* Option values. Each returns CLI_OK and sets *out, or prints "ktpel: OPT needs ..., got
+ * 'VALUE'" and returns CLI_USAGE. A NULL value means the option was last on the line. */
+int cli_parse_long(const char *opt, const char *value, long lo, long hi, long *out);
+int cli_parse_int(const char *opt, const char *value, int lo, int hi, int *out);
+int cli_parse_double(const char *opt, const char *value, double lo, double hi, double *out);
+int cli_parse_seed(const char *opt, const char *value, uint64_t *out);
+
+/* Seconds on the monotonic clock, and CPU seconds of the calling thread (for figures that
+ * hold on a busy machine). */
+double cli_now_seconds(void);
+double cli_thread_cpu_seconds(void);
+
 /* Minimal streaming JSON writer: commas and nesting are tracked, strings escaped. */
 typedef struct cli_json {
     FILE *out;

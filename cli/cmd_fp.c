@@ -48,44 +48,6 @@ static void print_usage(FILE *out)
             KTPEL_FP_DEFAULT_DPI, DEFAULT_FMR);
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double thread_cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int parse_int_arg(const char *opt, const char *value, int lo, int hi, int *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || errno || end == value || *end || v < lo || v > hi)
-        return cli_usage_error("%s needs a number %d..%d, got '%s'", opt, lo, hi,
-                               value ? value : "");
-    *out = (int)v;
-    return CLI_OK;
-}
-
-static int parse_double_arg(const char *opt, const char *value, double lo, double hi, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = value ? strtod(value, &end) : 0;
-    if (!value || errno || end == value || *end || !(v >= lo && v <= hi))
-        return cli_usage_error("%s needs a number %g..%g, got '%s'", opt, lo, hi,
-                               value ? value : "");
-    *out = v;
-    return CLI_OK;
-}
-
 /* ---- loading a sample: ISO record or image ------------------------------------------------ */
 
 typedef struct fp_sample {
@@ -141,10 +103,10 @@ static ktpel_err load_image(const char *path, int dpi, fp_sample *s, ktpel_errbu
         ktpel_image_free(&img);
         return ktpel_fail(eb, KTPEL_ENOMEM, "%s: out of memory", path);
     }
-    double t0 = now_seconds(), c0 = thread_cpu_seconds();
+    double t0 = cli_now_seconds(), c0 = cli_thread_cpu_seconds();
     err = ktpel_fp_extract(&img, NULL, f, eb);
-    s->extract_ms = (now_seconds() - t0) * 1e3;
-    s->extract_cpu_ms = (thread_cpu_seconds() - c0) * 1e3;
+    s->extract_ms = (cli_now_seconds() - t0) * 1e3;
+    s->extract_cpu_ms = (cli_thread_cpu_seconds() - c0) * 1e3;
     s->quality = f->quality;
     if (!err)
         err = ktpel_fp_compact_build(f->minutiae, f->count, f->width, f->height, f->dpi, f->dpi,
@@ -181,9 +143,9 @@ static int cmd_compare(int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "--dpi") == 0)
-            rc = parse_int_arg("--dpi", i + 1 < argc ? argv[++i] : NULL, 50, 5000, &dpi);
+            rc = cli_parse_int("--dpi", i + 1 < argc ? argv[++i] : NULL, 50, 5000, &dpi);
         else if (strcmp(argv[i], "--fmr") == 0)
-            rc = parse_double_arg("--fmr", i + 1 < argc ? argv[++i] : NULL, 1e-9, 1, &fmr);
+            rc = cli_parse_double("--fmr", i + 1 < argc ? argv[++i] : NULL, 1e-9, 1, &fmr);
         else if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("fp compare: unknown option '%s'", argv[i]);
         else if (npaths < 2)
@@ -398,7 +360,7 @@ static double score_pairs(const sample_set *set, bench_pairs *p, int threads, do
 {
     int failed = 0;
     double cpu_sum = 0;
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
 #pragma omp parallel num_threads(threads) reduction(+ : cpu_sum)
     {
         ktpel_fp_workspace *ws = NULL;
@@ -406,16 +368,16 @@ static double score_pairs(const sample_set *set, bench_pairs *p, int threads, do
 #pragma omp atomic write
             failed = 1;
         }
-        double c0 = thread_cpu_seconds();
+        double c0 = cli_thread_cpu_seconds();
 #pragma omp for schedule(dynamic, 64)
         for (size_t k = 0; k < p->count; k++)
             p->score[k] = ws ? ktpel_fp_compare(set->items[p->pair[k][0]].compact,
                                                 set->items[p->pair[k][1]].compact, ws)
                              : 0.0f;
-        cpu_sum += thread_cpu_seconds() - c0;
+        cpu_sum += cli_thread_cpu_seconds() - c0;
         ktpel_fp_workspace_free(ws);
     }
-    double elapsed = now_seconds() - t0;
+    double elapsed = cli_now_seconds() - t0;
     *cpu = cpu_sum;
     return failed ? -1.0 : elapsed;
 }
@@ -745,7 +707,7 @@ static ktpel_err synthetic_template(uint64_t *rng, ktpel_fp_compact **out, ktpel
 static double speed_run(ktpel_fp_compact *const *gallery, int n, int probes, int threads,
                         float *scores, double *cpu)
 {
-    double t0 = now_seconds(), c0 = thread_cpu_seconds();
+    double t0 = cli_now_seconds(), c0 = cli_thread_cpu_seconds();
 #pragma omp parallel num_threads(threads)
     {
         ktpel_fp_workspace *ws = NULL;
@@ -755,8 +717,8 @@ static double speed_run(ktpel_fp_compact *const *gallery, int n, int probes, int
             scores[k] = ws ? ktpel_fp_compare(gallery[k / n], gallery[k % n], ws) : -1.0f;
         ktpel_fp_workspace_free(ws);
     }
-    *cpu = thread_cpu_seconds() - c0;
-    return now_seconds() - t0;
+    *cpu = cli_thread_cpu_seconds() - c0;
+    return cli_now_seconds() - t0;
 }
 
 static int run_speed(const bench_options *o)
@@ -862,11 +824,11 @@ static int cmd_bench(int argc, char **argv)
         else if (strcmp(argv[i], "--speed") == 0)
             o.speed = 1;
         else if (strcmp(argv[i], "--dpi") == 0)
-            rc = parse_int_arg("--dpi", next, 50, 5000, &o.dpi), i++;
+            rc = cli_parse_int("--dpi", next, 50, 5000, &o.dpi), i++;
         else if (strcmp(argv[i], "--threads") == 0)
-            rc = parse_int_arg("--threads", next, 1, 1024, &o.threads), i++, threads_given = 1;
+            rc = cli_parse_int("--threads", next, 1, 1024, &o.threads), i++, threads_given = 1;
         else if (strcmp(argv[i], "--gallery") == 0)
-            rc = parse_int_arg("--gallery", next, 1, 10000000, &o.gallery), i++;
+            rc = cli_parse_int("--gallery", next, 1, 10000000, &o.gallery), i++;
         else if (strcmp(argv[i], "--scores") == 0) {
             if (!next)
                 return cli_usage_error("--scores needs a file name");

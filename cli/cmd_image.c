@@ -14,17 +14,6 @@ static const char usage[] =
     "convert  re-encodes IN in the format of OUT's extension (.jpg .png .tif .bmp .pgm),\n"
     "         keeping the resolution; --grey converts to 8-bit grey; --quality for JPEG.\n";
 
-static int parse_int_option(const char *name, const char *value, int lo, int hi, int *out)
-{
-    char *end;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || *end || v < lo || v > hi)
-        return cli_usage_error("%s needs a number from %d to %d, got '%s'", name, lo, hi,
-                               value ? value : "");
-    *out = (int)v;
-    return CLI_OK;
-}
-
 static int image_info(int argc, char **argv)
 {
     const char *path = NULL;
@@ -37,7 +26,7 @@ static int image_info(int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else if (strcmp(argv[i], "--dpi") == 0) {
-            int rc = parse_int_option("--dpi", i + 1 < argc ? argv[++i] : NULL, 1, 100000, &dpi);
+            int rc = cli_parse_int("--dpi", i + 1 < argc ? argv[++i] : NULL, 1, 100000, &dpi);
             if (rc != CLI_OK)
                 return rc;
         } else if (argv[i][0] == '-') {
@@ -93,9 +82,9 @@ static int image_convert(int argc, char **argv)
         } else if (strcmp(argv[i], "--grey") == 0) {
             grey = true;
         } else if (strcmp(argv[i], "--dpi") == 0) {
-            rc = parse_int_option("--dpi", i + 1 < argc ? argv[++i] : NULL, 1, 100000, &dpi);
+            rc = cli_parse_int("--dpi", i + 1 < argc ? argv[++i] : NULL, 1, 100000, &dpi);
         } else if (strcmp(argv[i], "--quality") == 0) {
-            rc = parse_int_option("--quality", i + 1 < argc ? argv[++i] : NULL, 1, 100, &quality);
+            rc = cli_parse_int("--quality", i + 1 < argc ? argv[++i] : NULL, 1, 100, &quality);
         } else if (argv[i][0] == '-') {
             return cli_usage_error("image convert: unknown option '%s'", argv[i]);
         } else if (!in) {

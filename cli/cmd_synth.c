@@ -99,40 +99,6 @@ static const char usage[] =
 
 /* ---- options --------------------------------------------------------------------------- */
 
-static int parse_long(const char *opt, const char *value, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || errno || end == value || *end || v < lo || v > hi)
-        return cli_usage_error("%s needs a whole number %ld..%ld, got '%s'", opt, lo, hi,
-                               value ? value : "");
-    *out = v;
-    return CLI_OK;
-}
-
-static int parse_fraction(const char *value, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = value ? strtod(value, &end) : 0;
-    if (!value || errno || end == value || *end || !(v >= 0 && v <= 1))
-        return cli_usage_error("--duplicates needs a fraction 0..1, got '%s'", value ? value : "");
-    *out = v;
-    return CLI_OK;
-}
-
-static int parse_seed(const char *value, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = value ? strtoull(value, &end, 0) : 0;
-    if (!value || errno || end == value || *end || value[0] == '-')
-        return cli_usage_error("--seed needs a non-negative integer, got '%s'", value ? value : "");
-    *out = (uint64_t)v;
-    return CLI_OK;
-}
-
 static int parse_option(int argc, char **argv, int *i, synth_options *o)
 {
     const char *a = argv[*i];
@@ -152,16 +118,16 @@ static int parse_option(int argc, char **argv, int *i, synth_options *o)
     }
     (*i)++;
     if (strcmp(a, "--residents") == 0)
-        return parse_long(a, v, 1, 400000, &o->residents);
+        return cli_parse_long(a, v, 1, 400000, &o->residents);
     if (strcmp(a, "--captures") == 0)
-        return parse_long(a, v, 1, MAX_CAPTURES, &o->captures);
+        return cli_parse_long(a, v, 1, MAX_CAPTURES, &o->captures);
     if (strcmp(a, "--duplicates") == 0)
-        return parse_fraction(v, &o->duplicates);
+        return cli_parse_double("--duplicates", v, 0, 1, &o->duplicates);
     if (strcmp(a, "--seed") == 0)
-        return parse_seed(v, &o->seed);
+        return cli_parse_seed("--seed", v, &o->seed);
     if (strcmp(a, "--threads") == 0) {
         long t = 0;
-        int rc = parse_long(a, v, 1, MAX_THREADS, &t);
+        int rc = cli_parse_long(a, v, 1, MAX_THREADS, &t);
         o->threads = (int)t;
         return rc;
     }
@@ -582,13 +548,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Progress every two seconds while the workers run. */
 static void watch(shared *s, const synth_options *o, double start)
 {
@@ -600,7 +559,7 @@ static void watch(shared *s, const synth_options *o, double start)
             break;
         struct timespec pause = {0, 50 * 1000 * 1000};
         nanosleep(&pause, NULL);
-        double t = now_seconds();
+        double t = cli_now_seconds();
         if (o->quiet || t - last < 2.0)
             continue;
         last = t;
@@ -611,7 +570,7 @@ static void watch(shared *s, const synth_options *o, double start)
         fprintf(stderr, "%ssynth: %zu/%zu enrolments, %.1f/s%s%s", tty ? "\r" : "", done,
                 s->pp->count, rate, left, tty ? "   " : "\n");
     }
-    if (!o->quiet && tty && now_seconds() - start >= 2.0)
+    if (!o->quiet && tty && cli_now_seconds() - start >= 2.0)
         fputc('\n', stderr);
 }
 
@@ -753,7 +712,7 @@ static int run(const synth_options *o)
     population pp = {.o = o};
     ktpel_errbuf eb;
     ktpel_errbuf_clear(&eb);
-    double start = now_seconds();
+    double start = cli_now_seconds();
     ktpel_err err = plan_population(&pp, &eb);
     if (err == KTPEL_OK)
         err = write_manifest(&pp, &eb);
@@ -766,7 +725,7 @@ static int run(const synth_options *o)
         return cli_fail_err(&eb);
     if (!o->quiet)
         fprintf(stderr, "synth: %zu enrolments of %ld residents in %s (%.1f s, %d threads)\n",
-                pp.count, o->residents, o->out_dir, now_seconds() - start, o->threads);
+                pp.count, o->residents, o->out_dir, cli_now_seconds() - start, o->threads);
     return CLI_OK;
 }
 

@@ -45,36 +45,6 @@ static void print_usage(FILE *out)
                  "--threads T  worker threads (default: all cores)\n");
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int parse_long(const char *opt, const char *value, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || errno || end == value || *end || v < lo || v > hi)
-        return cli_usage_error("%s needs a number %ld..%ld, got '%s'", opt, lo, hi,
-                               value ? value : "");
-    *out = v;
-    return CLI_OK;
-}
-
-static int parse_seed(const char *value, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = value ? strtoull(value, &end, 0) : 0;
-    if (!value || errno || end == value || *end || value[0] == '-')
-        return cli_usage_error("--seed needs a non-negative integer, got '%s'", value ? value : "");
-    *out = (uint64_t)v;
-    return CLI_OK;
-}
-
 static int parse_options(int argc, char **argv, fingers_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -84,14 +54,14 @@ static int parse_options(int argc, char **argv, fingers_options *o)
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = CLI_OK;
         if (strcmp(a, "--fingers") == 0)
-            rc = parse_long(a, next, 1, 100000000, &o->fingers), i++;
+            rc = cli_parse_long(a, next, 1, 100000000, &o->fingers), i++;
         else if (strcmp(a, "--impressions") == 0)
-            rc = parse_long(a, next, 1, 1000, &o->impressions), i++;
+            rc = cli_parse_long(a, next, 1, 1000, &o->impressions), i++;
         else if (strcmp(a, "--seed") == 0)
-            rc = parse_seed(next, &o->seed), i++;
+            rc = cli_parse_seed("--seed", next, &o->seed), i++;
         else if (strcmp(a, "--threads") == 0) {
             long t = 0;
-            rc = parse_long(a, next, 1, 1024, &t), i++;
+            rc = cli_parse_long(a, next, 1, 1024, &t), i++;
             o->threads = (int)t;
         } else if (strcmp(a, "--profile") == 0) {
             ktpel_errbuf eb;
@@ -212,7 +182,7 @@ static int run(const fingers_options *o)
     ktpel_errbuf first_eb;
     ktpel_errbuf_clear(&first_eb);
     long done = 0;
-    double start = now_seconds(), last_report = start;
+    double start = cli_now_seconds(), last_report = start;
 #pragma omp parallel num_threads(o->threads)
     {
         ktpel_fp_template *tpl = o->templates_only ? malloc(sizeof *tpl) : NULL;
@@ -236,7 +206,7 @@ static int run(const fingers_options *o)
                     first_eb = eb;
                 }
                 done++;
-                double t = now_seconds();
+                double t = cli_now_seconds();
                 if (!o->json && t - last_report > 2.0) {
                     fprintf(stderr, "synth fingers: %ld/%ld fingers\n", done, o->fingers);
                     last_report = t;
@@ -254,7 +224,7 @@ static int run(const fingers_options *o)
     }
     if (first)
         return cli_fail_err(&first_eb);
-    print_summary(o, now_seconds() - start);
+    print_summary(o, cli_now_seconds() - start);
     return CLI_OK;
 }
 

@@ -47,36 +47,6 @@ static void print_usage(FILE *out)
             "             rotation of every image)\n");
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int parse_long(const char *opt, const char *value, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || errno || end == value || *end || v < lo || v > hi)
-        return cli_usage_error("%s needs a number %ld..%ld, got '%s'", opt, lo, hi,
-                               value ? value : "");
-    *out = v;
-    return CLI_OK;
-}
-
-static int parse_seed(const char *value, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = value ? strtoull(value, &end, 0) : 0;
-    if (!value || errno || end == value || *end || value[0] == '-')
-        return cli_usage_error("--seed needs a non-negative integer, got '%s'", value ? value : "");
-    *out = (uint64_t)v;
-    return CLI_OK;
-}
-
 static int parse_options(int argc, char **argv, irises_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -85,17 +55,17 @@ static int parse_options(int argc, char **argv, irises_options *o)
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = CLI_OK;
         if (strcmp(a, "--eyes") == 0) {
-            rc = parse_long(a, next, 1, 10000000, &o->eyes);
+            rc = cli_parse_long(a, next, 1, 10000000, &o->eyes);
             i++;
         } else if (strcmp(a, "--captures") == 0) {
-            rc = parse_long(a, next, 1, 1000, &o->captures);
+            rc = cli_parse_long(a, next, 1, 1000, &o->captures);
             i++;
         } else if (strcmp(a, "--seed") == 0) {
-            rc = parse_seed(next, &o->seed);
+            rc = cli_parse_seed("--seed", next, &o->seed);
             i++;
         } else if (strcmp(a, "--threads") == 0) {
             long t = 0;
-            rc = parse_long(a, next, 1, 1024, &t);
+            rc = cli_parse_long(a, next, 1, 1024, &t);
             o->threads = (int)t;
             i++;
         } else if (strcmp(a, "--truth") == 0) {
@@ -265,7 +235,7 @@ static int run(const irises_options *o)
     ktpel_errbuf first_eb;
     ktpel_errbuf_clear(&first_eb);
     long done = 0;
-    double start = now_seconds(), last_report = start;
+    double start = cli_now_seconds(), last_report = start;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(o->threads)
     for (long e = 0; e < o->eyes; e++) {
         int stop;
@@ -283,7 +253,7 @@ static int run(const irises_options *o)
                 first_eb = eb;
             }
             done++;
-            double t = now_seconds();
+            double t = cli_now_seconds();
             if (!o->json && t - last_report > 2.0) {
                 fprintf(stderr, "synth irises: %ld/%ld eyes\n", done, o->eyes);
                 last_report = t;
@@ -295,7 +265,7 @@ static int run(const irises_options *o)
         rc = write_truth(o, rows);
     free(rows);
     if (rc == CLI_OK)
-        print_summary(o, now_seconds() - start);
+        print_summary(o, cli_now_seconds() - start);
     return rc;
 }
 

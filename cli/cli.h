@@ -41,6 +41,13 @@ int cmd_ingest(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 
+/* Data center: backup and restore (cli/cmd_backup.c), adjudication and its report
+ * (cli/cmd_adjudicate.c). */
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_adjudicate(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
 /* Prints "ktpel: MESSAGE" to stderr and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "ktpel: MESSAGE" to stderr and returns CLI_FAIL. */

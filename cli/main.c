@@ -17,6 +17,10 @@ static const cli_command commands[] = {
     {"ingest", "data center: store enrolments and queue them for deduplication", cmd_ingest},
     {"dedup", "data center: 1:N deduplication of the queue; decisions", cmd_dedup},
     {"audit", "data center: verify or list the hash-chained audit log", cmd_audit},
+    {"adjudicate", "data center: list and decide the cases dedup left to a person", cmd_adjudicate},
+    {"report", "data center: static HTML pages for adjudication (report dedup)", cmd_report},
+    {"backup", "data center: hot copy of the store with a manifest; verify a backup", cmd_backup},
+    {"restore", "data center: restore a verified backup into an empty store folder", cmd_restore},
 };
 
 static void print_help(FILE *out)

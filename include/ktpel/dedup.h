@@ -100,6 +100,12 @@ ktpel_err ktpel_dedup_run(ktpel_store *s, const ktpel_dedup_options *opt,
 ktpel_err ktpel_dedup_decisions(ktpel_store *s, ktpel_dedup_decision_fn fn, void *ctx,
                                 ktpel_errbuf *eb);
 
+/* The stored decision of one resident, with its candidates (datacenter/dedup_results.c);
+ * KTPEL_ENOTFOUND if it has none yet. After adjudication the decision is the officer's
+ * (unique or duplicate), the candidates those the search found. */
+ktpel_err ktpel_dedup_result_get(ktpel_store *s, const char *nik, ktpel_dedup_decision *out,
+                                 ktpel_errbuf *eb);
+
 /* The resident score of count finger scores (see above); 0 for count 0. */
 double ktpel_dedup_fuse(const float *finger_scores, int count);
 /* The resident score threshold for a target FPIR against a gallery of n residents. */

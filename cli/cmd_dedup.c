@@ -1,4 +1,5 @@
 /* ktpel dedup [--store DIR] [--threads N] [--batch N] [--max-batches N] [--json] [--quiet]
+ *             [--mpi]
  * ktpel dedup decisions [--store DIR] [--json] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +10,14 @@
 #include "cli.h"
 #include "dc_common.h"
 #include "ktpel/dedup.h"
+#include "ktpel/dedup_mpi.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: ktpel dedup [--store DIR] [--threads N] [--batch N] [--max-batches N]\n"
             "                   [--fpir-adjudicate F] [--fpir-duplicate F] [--json] [--quiet]\n"
+            "       mpirun -np R ktpel dedup --mpi --store DIR [options as above]\n"
             "       ktpel dedup decisions [--store DIR] [--json]\n"
             "       ktpel dedup bench --work DIR [--gallery N] [--probes M] [--duplicates F]\n"
             "                         [--threads T] [--batch N] [--seed S] [--no-speedup]\n\n"
@@ -29,7 +32,10 @@ static void usage(FILE *out)
             "  --fpir-adjudicate F  target share of new residents sent to adjudication (%g)\n"
             "  --fpir-duplicate F   target share decided DUPLICATE without a person (%g)\n"
             "  --json               at the end one object: counts and this run's decisions\n"
-            "  --quiet              no progress on stderr\n",
+            "  --quiet              no progress on stderr\n"
+            "  --mpi                under mpirun: DIR is a store of R shards (`ktpel ingest\n"
+            "                       --shards R`), rank K searches shard K; rank 0 prints\n"
+            "                       (include/ktpel/dedup_mpi.h)\n",
             KTPEL_DEDUP_DEFAULT_BATCH, KTPEL_DEDUP_FPIR_ADJUDICATE, KTPEL_DEDUP_FPIR_DUPLICATE);
 }
 
@@ -200,12 +206,75 @@ static int run_bench(int argc, char **argv)
     return CLI_OK;
 }
 
+/* The end of a run: the JSON object's counts, or the summary on stderr. */
+static void report(out_ctx *o, const ktpel_dedup_stats *s, ktpel_err err, bool quiet)
+{
+    const ktpel_dedup_stats st = *s;
+    if (o->json) {
+        cli_json_end_array(&o->j);
+        cli_json_int(&o->j, "decided", (long long)st.decided);
+        cli_json_int(&o->j, "unique", (long long)st.unique);
+        cli_json_int(&o->j, "duplicate", (long long)st.duplicate);
+        cli_json_int(&o->j, "adjudicate", (long long)st.adjudicate);
+        cli_json_int(&o->j, "batches", (long long)st.batches);
+        cli_json_int(&o->j, "comparisons", (long long)st.comparisons);
+        cli_json_int(&o->j, "pairs", (long long)st.pairs);
+        cli_json_int(&o->j, "full_pairs", (long long)st.full_pairs);
+        cli_json_double(&o->j, "search_seconds", st.seconds);
+        cli_json_bool(&o->j, "complete", err == KTPEL_OK);
+        cli_json_end_object(&o->j);
+        cli_json_finish(&o->j);
+    } else if (!quiet) {
+        fprintf(stderr,
+                "dedup: %zu decided (%zu unique, %zu duplicate, %zu adjudicate) in %zu batches; "
+                "%llu finger comparisons in %.2f s; %llu of %llu resident pairs past the first "
+                "stage\n",
+                st.decided, st.unique, st.duplicate, st.adjudicate, st.batches,
+                (unsigned long long)st.comparisons, st.seconds, (unsigned long long)st.full_pairs,
+                (unsigned long long)st.pairs);
+    }
+}
+
+static void json_begin(out_ctx *o)
+{
+    cli_json_init(&o->j, stdout);
+    cli_json_begin_object(&o->j, NULL);
+    cli_json_begin_array(&o->j, "decisions");
+}
+
+/* --mpi: every rank runs this; only rank 0 prints decisions and the summary. */
+static int run_mpi(const char *store_dir, ktpel_dedup_options *opt, bool json, bool quiet)
+{
+    ktpel_errbuf eb;
+    ktpel_errbuf_clear(&eb);
+    int rank = 0, size = 1;
+    if (ktpel_mpi_init(NULL, NULL, &rank, &size, &eb))
+        return cli_fail_err(&eb);
+    out_ctx o = {.json = json && rank == 0, .start = wall()};
+    if (rank == 0 && !quiet && isatty(STDERR_FILENO)) {
+        opt->progress = progress;
+        opt->progress_ctx = &o;
+    }
+    if (o.json)
+        json_begin(&o);
+    ktpel_dedup_stats st = {0};
+    ktpel_err err =
+        ktpel_dedup_mpi_run(store_dir, opt, rank == 0 ? print_decision : NULL, &o, &st, &eb);
+    if (rank == 0)
+        report(&o, &st, err, quiet);
+    fflush(stdout);
+    ktpel_mpi_finalize();
+    if (err)
+        cli_fail("rank %d of %d: %s", rank, size, ktpel_errbuf_message(&eb));
+    return err ? CLI_FAIL : CLI_OK;
+}
+
 int cmd_dedup(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "bench") == 0)
         return run_bench(argc, argv);
     const char *store_dir = dc_default_store();
-    bool json = false, quiet = false, decisions = false;
+    bool json = false, quiet = false, decisions = false, mpi = false;
     ktpel_dedup_options opt = {0};
     size_t threads = 0;
     for (int i = 1; i < argc; i++) {
@@ -225,6 +294,8 @@ int cmd_dedup(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
+        } else if (strcmp(a, "--mpi") == 0) {
+            mpi = true;
         } else if (strcmp(a, "--threads") == 0) {
             rc = parse_count(a, v, &threads), i++;
         } else if (strcmp(a, "--batch") == 0) {
@@ -247,6 +318,8 @@ int cmd_dedup(int argc, char **argv)
         return cli_usage_error("--threads: at most 1024");
     opt.threads = (int)threads;
     opt.time = (int64_t)time(NULL);
+    if (mpi)
+        return run_mpi(store_dir, &opt, json, quiet);
     ktpel_store *s = dc_open_store(store_dir, false, false);
     if (!s)
         return CLI_FAIL;
@@ -255,38 +328,13 @@ int cmd_dedup(int argc, char **argv)
         opt.progress = progress;
         opt.progress_ctx = &o;
     }
-    if (json) {
-        cli_json_init(&o.j, stdout);
-        cli_json_begin_object(&o.j, NULL);
-        cli_json_begin_array(&o.j, "decisions");
-    }
+    if (json)
+        json_begin(&o);
     ktpel_errbuf eb;
     ktpel_errbuf_clear(&eb);
     ktpel_dedup_stats st;
     ktpel_err err = ktpel_dedup_run(s, &opt, print_decision, &o, &st, &eb);
-    if (json) {
-        cli_json_end_array(&o.j);
-        cli_json_int(&o.j, "decided", (long long)st.decided);
-        cli_json_int(&o.j, "unique", (long long)st.unique);
-        cli_json_int(&o.j, "duplicate", (long long)st.duplicate);
-        cli_json_int(&o.j, "adjudicate", (long long)st.adjudicate);
-        cli_json_int(&o.j, "batches", (long long)st.batches);
-        cli_json_int(&o.j, "comparisons", (long long)st.comparisons);
-        cli_json_int(&o.j, "pairs", (long long)st.pairs);
-        cli_json_int(&o.j, "full_pairs", (long long)st.full_pairs);
-        cli_json_double(&o.j, "search_seconds", st.seconds);
-        cli_json_bool(&o.j, "complete", err == KTPEL_OK);
-        cli_json_end_object(&o.j);
-        cli_json_finish(&o.j);
-    } else if (!quiet) {
-        fprintf(stderr,
-                "dedup: %zu decided (%zu unique, %zu duplicate, %zu adjudicate) in %zu batches; "
-                "%llu finger comparisons in %.2f s; %llu of %llu resident pairs past the first "
-                "stage\n",
-                st.decided, st.unique, st.duplicate, st.adjudicate, st.batches,
-                (unsigned long long)st.comparisons, st.seconds, (unsigned long long)st.full_pairs,
-                (unsigned long long)st.pairs);
-    }
+    report(&o, &st, err, quiet);
     ktpel_store_close(s);
     return err ? cli_fail_err(&eb) : CLI_OK;
 }

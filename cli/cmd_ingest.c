@@ -1,4 +1,4 @@
-/* ktpel ingest [--store DIR] [--regions CSV] [--json] PATH...
+/* ktpel ingest [--store DIR] [--shards R] [--regions CSV] [--json] PATH...
  *
  * Each PATH is an enrolment folder (it holds record.txt) or a folder of them (a synthetic
  * population, a spool folder): its enrolment subfolders are ingested in name order. */
@@ -11,25 +11,32 @@
 #include "cli.h"
 #include "dc_common.h"
 #include "ktpel/ingest.h"
+#include "ktpel/shard.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ktpel ingest [--store DIR] [--regions CSV] [--json] [--quiet] PATH...\n\n"
-            "Stores enrolments in the data center's store and queues them for deduplication.\n"
-            "PATH is an enrolment folder (record.txt with fingers_K.iso or finger_NN_K.png\n"
-            "images, as `ktpel synth` writes) or a folder of such folders.\n"
-            "Each enrolment is checked whole and stored in one transaction, or rejected with a\n"
-            "reason (also written to the audit log); the same enrolment again is 'unchanged'.\n\n"
-            "  --store DIR     the store (default $KTPEL_STORE, else ./ktpel-store)\n"
-            "  --regions CSV   load the official region list for the NIK checks\n"
-            "  --json          one object per enrolment and the counts, at the end\n"
-            "  --quiet         no line per enrolment\n\n"
-            "Exit status: 0 every enrolment stored or unchanged, 1 some rejected or a failure.\n");
+    fprintf(
+        out,
+        "usage: ktpel ingest [--store DIR] [--shards R] [--regions CSV] [--json] [--quiet]\n"
+        "                    PATH...\n\n"
+        "Stores enrolments in the data center's store and queues them for deduplication.\n"
+        "PATH is an enrolment folder (record.txt with fingers_K.iso or finger_NN_K.png\n"
+        "images, as `ktpel synth` writes) or a folder of such folders.\n"
+        "Each enrolment is checked whole and stored in one transaction, or rejected with a\n"
+        "reason (also written to the audit log); the same enrolment again is 'unchanged'.\n\n"
+        "  --store DIR     the store (default $KTPEL_STORE, else ./ktpel-store)\n"
+        "  --shards R      DIR is a sharded store of R shards (for `ktpel dedup --mpi`):\n"
+        "                  each enrolment goes to shard FNV-1a-64(NIK) mod R, DIR/shard-K-of-R\n"
+        "                  (include/ktpel/shard.h); the queue order stays global\n"
+        "  --regions CSV   load the official region list for the NIK checks\n"
+        "  --json          one object per enrolment and the counts, at the end\n"
+        "  --quiet         no line per enrolment\n\n"
+        "Exit status: 0 every enrolment stored or unchanged, 1 some rejected or a failure.\n");
 }
 
 typedef struct ingest_run {
     ktpel_store *store;
+    ktpel_shard_set *shards; /* instead of store with --shards */
     ktpel_ingest_options opt;
     bool json, quiet;
     cli_json j;
@@ -42,7 +49,9 @@ static void ingest_one(ingest_run *r, const char *dir)
     ktpel_errbuf eb;
     ktpel_errbuf_clear(&eb);
     ktpel_ingest_result res;
-    if (ktpel_ingest_enrolment(r->store, dir, &r->opt, &res, &eb) != KTPEL_OK) {
+    ktpel_err err = r->shards ? ktpel_shard_ingest(r->shards, dir, &r->opt, &res, NULL, &eb)
+                              : ktpel_ingest_enrolment(r->store, dir, &r->opt, &res, &eb);
+    if (err != KTPEL_OK) {
         cli_fail("%s: %s", dir, ktpel_errbuf_message(&eb));
         r->failed = true;
         return;
@@ -116,6 +125,7 @@ int cmd_ingest(int argc, char **argv)
     ingest_run r = {0};
     const char *store_dir = dc_default_store(), *regions_path = NULL;
     int first_path = 0;
+    long shards = 0;
     for (int i = 1; i < argc; i++) {
         int o = dc_store_option(argc, argv, &i, &store_dir);
         if (o < 0)
@@ -129,6 +139,13 @@ int cmd_ingest(int argc, char **argv)
             r.json = true;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             r.quiet = true;
+        } else if (strcmp(argv[i], "--shards") == 0) {
+            char *end = NULL;
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            shards = strtol(v, &end, 10);
+            if (!*v || *end || shards < 1 || shards > KTPEL_SHARDS_MAX)
+                return cli_usage_error("--shards needs a number 1..%d, got '%s'", KTPEL_SHARDS_MAX,
+                                       v);
         } else if (strcmp(argv[i], "--regions") == 0 && i + 1 < argc) {
             regions_path = argv[++i];
         } else if (argv[i][0] == '-') {
@@ -147,8 +164,13 @@ int cmd_ingest(int argc, char **argv)
         ktpel_regions_free(regions);
         return cli_fail_err(&eb);
     }
-    r.store = dc_open_store(store_dir, false, true);
-    if (!r.store) {
+    if (shards && ktpel_shard_set_open(store_dir, (int)shards, &r.shards, &eb)) {
+        ktpel_regions_free(regions);
+        return cli_fail_err(&eb);
+    }
+    if (!shards)
+        r.store = dc_open_store(store_dir, false, true);
+    if (!r.store && !r.shards) {
         ktpel_regions_free(regions);
         return CLI_FAIL;
     }
@@ -176,6 +198,7 @@ int cmd_ingest(int argc, char **argv)
                r.counts[KTPEL_INGEST_UNCHANGED], r.counts[KTPEL_INGEST_REJECTED]);
     }
     ktpel_store_close(r.store);
+    ktpel_shard_set_close(r.shards);
     ktpel_regions_free(regions);
     return r.failed || r.counts[KTPEL_INGEST_REJECTED] ? CLI_FAIL : CLI_OK;
 }

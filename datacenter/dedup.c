@@ -16,19 +16,13 @@
 #include "ktpel/dedup.h"
 #include "ktpel/fp_match.h"
 
+#include "dedup_internal.h"
 #include "gallery.h"
 #include "store_internal.h"
 
 /* First-stage positions (right and left index) and the evidence needed to go on. */
 static const int stage1_positions[2] = {2, 7};
 #define STAGE1_MIN_EVIDENCE 1.0
-
-typedef struct probe {
-    char nik[KTPEL_NIK_LEN + 1];
-    uint8_t queue_key[8];
-    ktpel_fp_compact *finger[DC_FINGERS + 1];
-    ktpel_dedup_decision decision;
-} probe;
 
 /* The gallery as seen by one read transaction: chunk views per position. */
 typedef struct gallery_view {
@@ -37,15 +31,6 @@ typedef struct gallery_view {
     void **copies;                   /* aligned copies of misaligned chunks */
     size_t copy_count;
 } gallery_view;
-
-typedef struct candidate_list {
-    ktpel_dedup_candidate c[KTPEL_DEDUP_MAX_CANDIDATES];
-    int n;
-} candidate_list;
-
-typedef struct search_counts {
-    uint64_t comparisons, pairs, full_pairs;
-} search_counts;
 
 /* ---- candidates ---------------------------------------------------------------------------- */
 
@@ -57,7 +42,7 @@ static int better(const ktpel_dedup_candidate *a, const ktpel_dedup_candidate *b
     return strcmp(a->nik, b->nik) < 0;
 }
 
-static void candidates_add(candidate_list *l, const char *nik, double score)
+void dc_candidates_add(dc_candidate_list *l, const char *nik, double score)
 {
     ktpel_dedup_candidate c;
     memcpy(c.nik, nik, KTPEL_NIK_LEN);
@@ -75,7 +60,7 @@ static void candidates_add(candidate_list *l, const char *nik, double score)
 
 /* ---- scoring one pair ---------------------------------------------------------------------- */
 
-static float compare_one(const probe *p, int position, const void *g, bool serialised,
+static float compare_one(const dc_probe *p, int position, const void *g, bool serialised,
                          ktpel_fp_workspace *ws)
 {
     if (serialised)
@@ -86,8 +71,8 @@ static float compare_one(const probe *p, int position, const void *g, bool seria
 /* Resident score of probe p against another resident whose templates of each position are
  * other[pos] (serialised blocks in the map, or compact templates of the batch). The
  * first stage (index fingers) may end it early: such a pair scores below every threshold. */
-static double score_pair(const probe *p, const void *const *other, bool serialised,
-                         ktpel_fp_workspace *ws, search_counts *n)
+static double score_pair(const dc_probe *p, const void *const *other, bool serialised,
+                         ktpel_fp_workspace *ws, dc_search_counts *n)
 {
     float scores[DC_FINGERS];
     int m = 0;
@@ -228,20 +213,10 @@ static int hit_push(hit_list *l, hit h)
     return 0;
 }
 
-typedef struct batch_state {
-    ktpel_store *s;
-    const ktpel_dedup_options *opt;
-    probe *probes;
-    size_t count;
-    ktpel_fp_workspace **ws;
-    int threads;
-    search_counts counts;
-} batch_state;
-
 /* Compares every probe of the batch with the residents of gallery chunk c. */
-static void search_chunk(const batch_state *b, const gallery_view *v, uint32_t c,
+static void search_chunk(const dc_dedup_batch *b, const gallery_view *v, uint32_t c,
                          const double *t_adj, ktpel_fp_workspace *w, hit_list *mine,
-                         search_counts *n, int *failed)
+                         dc_search_counts *n, int *failed)
 {
     uint32_t count = 0, first = c * DC_CHUNK_RESIDENTS;
     for (int pos = 1; pos <= DC_FINGERS; pos++)
@@ -263,7 +238,7 @@ static void search_chunk(const batch_state *b, const gallery_view *v, uint32_t c
 /* The whole batch against every gallery chunk: one parallel loop over the chunks, each
  * thread with its own workspace and hit list (no locks in the loop); lists gathered at the
  * end. */
-static ktpel_err search_gallery(batch_state *b, const gallery_view *v, const double *t_adj,
+static ktpel_err search_gallery(dc_dedup_batch *b, const gallery_view *v, const double *t_adj,
                                 hit_list *hits, ktpel_errbuf *eb)
 {
     int failed = 0;
@@ -271,7 +246,7 @@ static ktpel_err search_gallery(batch_state *b, const gallery_view *v, const dou
 #pragma omp parallel num_threads(b->threads) reduction(+ : comparisons, pairs, full) reduction(| : failed)
     {
         hit_list mine = {0};
-        search_counts n = {0};
+        dc_search_counts n = {0};
         ktpel_fp_workspace *w = b->ws[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 1) nowait
         for (uint32_t c = 0; c < v->chunks; c++)
@@ -291,7 +266,7 @@ static ktpel_err search_gallery(batch_state *b, const gallery_view *v, const dou
     return failed ? ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory for hits") : KTPEL_OK;
 }
 
-static void decide(probe *p, const candidate_list *l, double t_dup)
+static void decide(dc_probe *p, const dc_candidate_list *l, double t_dup)
 {
     ktpel_dedup_decision *d = &p->decision;
     memcpy(d->nik, p->nik, sizeof d->nik);
@@ -302,39 +277,69 @@ static void decide(probe *p, const candidate_list *l, double t_dup)
                                            : KTPEL_STATUS_ADJUDICATE;
 }
 
-/* Decides every probe of the batch: probe i against the gallery and against probes
- * 0..i-1, with the thresholds of a gallery of (gallery + i) residents. The candidate lists
- * keep the best under a total order, so the order in which hits arrive does not matter. */
-static ktpel_err decide_batch(batch_state *b, MDB_txn *txn, const gallery_view *v, ktpel_errbuf *eb)
+void dc_dedup_thresholds(const ktpel_dedup_options *opt, size_t gallery, size_t count,
+                         double *t_adj)
 {
-    double *t_adj = calloc(b->count, sizeof *t_adj);
-    candidate_list *lists = calloc(b->count, sizeof *lists);
+    for (size_t i = 0; i < count; i++)
+        t_adj[i] = ktpel_dedup_threshold(opt->fpir_adjudicate, gallery + i);
+}
+
+ktpel_err dc_dedup_search(dc_dedup_batch *b, MDB_txn *txn, const double *t_adj,
+                          dc_candidate_list *lists, uint64_t *copies, ktpel_errbuf *eb)
+{
+    gallery_view v;
+    ktpel_err err = view_open(b->s, txn, &v, eb);
+    if (err)
+        return err;
     hit_list hits = {0};
-    ktpel_err err =
-        t_adj && lists ? KTPEL_OK : ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
-    for (size_t i = 0; !err && i < b->count; i++)
-        t_adj[i] = ktpel_dedup_threshold(b->opt->fpir_adjudicate, (size_t)v->residents + i);
-    if (!err)
-        err = search_gallery(b, v, t_adj, &hits, eb);
+    err = search_gallery(b, &v, t_adj, &hits, eb);
     for (size_t h = 0; !err && h < hits.n; h++) {
         char nik[KTPEL_NIK_LEN + 1];
         err = gallery_nik(b->s, txn, hits.h[h].gid, nik, eb);
         if (!err)
-            candidates_add(&lists[hits.h[h].probe], nik, hits.h[h].score);
+            dc_candidates_add(&lists[hits.h[h].probe], nik, hits.h[h].score);
     }
-    for (size_t i = 0; !err && i < b->count; i++) {
+    if (copies)
+        *copies += v.copy_count;
+    free(hits.h);
+    view_free(&v);
+    return err;
+}
+
+/* Probe i against probes 0..i-1 of its batch, then the decision with the thresholds of a
+ * gallery of (gallery + i) residents. The candidate lists keep the best under a total order,
+ * so the order in which candidates arrive (threads, shards) does not matter. */
+void dc_dedup_decide(dc_dedup_batch *b, size_t gallery, const double *t_adj,
+                     dc_candidate_list *lists)
+{
+    for (size_t i = 0; i < b->count; i++) {
         for (size_t j = 0; j < i; j++) {
             const void *other[DC_FINGERS + 1] = {0};
             for (int pos = 1; pos <= DC_FINGERS; pos++)
                 other[pos] = b->probes[j].finger[pos];
             double score = score_pair(&b->probes[i], other, false, b->ws[0], &b->counts);
             if (score >= t_adj[i])
-                candidates_add(&lists[i], b->probes[j].nik, score);
+                dc_candidates_add(&lists[i], b->probes[j].nik, score);
         }
         decide(&b->probes[i], &lists[i],
-               ktpel_dedup_threshold(b->opt->fpir_duplicate, (size_t)v->residents + i));
+               ktpel_dedup_threshold(b->opt->fpir_duplicate, gallery + i));
     }
-    free(hits.h);
+}
+
+/* Decides every probe of the batch against the store's own gallery (one machine). */
+static ktpel_err decide_batch(dc_dedup_batch *b, MDB_txn *txn, size_t gallery, uint64_t *copies,
+                              ktpel_errbuf *eb)
+{
+    double *t_adj = calloc(b->count, sizeof *t_adj);
+    dc_candidate_list *lists = calloc(b->count, sizeof *lists);
+    ktpel_err err =
+        t_adj && lists ? KTPEL_OK : ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    if (!err)
+        dc_dedup_thresholds(b->opt, gallery, b->count, t_adj);
+    if (!err)
+        err = dc_dedup_search(b, txn, t_adj, lists, copies, eb);
+    if (!err)
+        dc_dedup_decide(b, gallery, t_adj, lists);
     free(t_adj);
     free(lists);
     return err;
@@ -342,7 +347,7 @@ static ktpel_err decide_batch(batch_state *b, MDB_txn *txn, const gallery_view *
 
 /* ---- reading and committing a batch ------------------------------------------------------- */
 
-static void probes_free(probe *probes, size_t count)
+void dc_dedup_probes_free(dc_probe *probes, size_t count)
 {
     for (size_t i = 0; probes && i < count; i++)
         for (int pos = 0; pos <= DC_FINGERS; pos++)
@@ -351,10 +356,10 @@ static void probes_free(probe *probes, size_t count)
 }
 
 /* The first `want` queue entries and their compact templates (copied out of the map). */
-static ktpel_err load_probes(ktpel_store *s, MDB_txn *txn, size_t want, probe **out, size_t *count,
-                             ktpel_errbuf *eb)
+ktpel_err dc_dedup_load_probes(ktpel_store *s, MDB_txn *txn, size_t want, dc_probe **out,
+                               size_t *count, ktpel_errbuf *eb)
 {
-    probe *probes = calloc(want, sizeof *probes);
+    dc_probe *probes = calloc(want, sizeof *probes);
     if (!probes)
         return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
     MDB_cursor *cur;
@@ -368,7 +373,7 @@ static ktpel_err load_probes(ktpel_store *s, MDB_txn *txn, size_t want, probe **
     MDB_val k, v;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !err && rc == 0 && n < want;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
-        probe *p = &probes[n];
+        dc_probe *p = &probes[n];
         if (k.mv_size != 8 || v.mv_size != KTPEL_NIK_LEN) {
             err = ktpel_fail(eb, KTPEL_EFORMAT, "dedup: malformed queue entry");
             break;
@@ -391,7 +396,7 @@ static ktpel_err load_probes(ktpel_store *s, MDB_txn *txn, size_t want, probe **
     }
     mdb_cursor_close(cur);
     if (err) {
-        probes_free(probes, want);
+        dc_dedup_probes_free(probes, want);
         return err;
     }
     *out = probes;
@@ -429,18 +434,18 @@ static void describe(const ktpel_dedup_decision *d, char *text, size_t size)
 }
 
 /* Commits the decided batch: results, statuses, audit, queue, gallery, batch counter. */
-static ktpel_err commit_batch(batch_state *b, uint64_t batch_no, ktpel_errbuf *eb)
+ktpel_err dc_dedup_commit(dc_dedup_batch *b, uint64_t batch_no, ktpel_errbuf *eb)
 {
     MDB_txn *txn;
     ktpel_err err = dc_txn_begin(b->s, true, &txn, eb);
     if (err)
         return err;
     const char *actor = b->opt->actor ? b->opt->actor : "dedup";
-    char(*niks)[KTPEL_NIK_LEN + 1] = calloc(b->count, sizeof *niks);
+    char(*niks)[KTPEL_NIK_LEN + 1] = calloc(b->count ? b->count : 1, sizeof *niks);
     if (!niks)
         err = ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
     for (size_t i = 0; !err && i < b->count; i++) {
-        probe *p = &b->probes[i];
+        dc_probe *p = &b->probes[i];
         MDB_val k = {8, p->queue_key}, v;
         int rc = mdb_get(txn, b->s->queue, &k, &v);
         if (rc || v.mv_size != KTPEL_NIK_LEN || memcmp(v.mv_data, p->nik, KTPEL_NIK_LEN) != 0) {
@@ -485,7 +490,7 @@ static double now_seconds(void)
 }
 
 /* Reads, searches and decides one batch; *count 0 when the queue is empty. */
-static ktpel_err run_batch(batch_state *b, uint64_t *batch_no, ktpel_dedup_stats *st,
+static ktpel_err run_batch(dc_dedup_batch *b, uint64_t *batch_no, ktpel_dedup_stats *st,
                            ktpel_errbuf *eb)
 {
     MDB_txn *txn;
@@ -494,20 +499,18 @@ static ktpel_err run_batch(batch_state *b, uint64_t *batch_no, ktpel_dedup_stats
         return err;
     err = dc_meta_get_u64(b->s, txn, "batches", batch_no, eb);
     if (!err)
-        err = load_probes(b->s, txn, b->opt->batch, &b->probes, &b->count, eb);
-    gallery_view v = {0};
+        err = dc_dedup_load_probes(b->s, txn, b->opt->batch, &b->probes, &b->count, eb);
+    uint64_t gallery = 0;
     if (!err && b->count)
-        err = view_open(b->s, txn, &v, eb);
+        err = dc_meta_get_u64(b->s, txn, "gallery_count", &gallery, eb);
     double t0 = now_seconds();
     if (!err && b->count)
-        err = decide_batch(b, txn, &v, eb);
+        err = decide_batch(b, txn, (size_t)gallery, &st->chunk_copies, eb);
     st->seconds += now_seconds() - t0;
-    st->chunk_copies += v.copy_count;
-    view_free(&v);
     mdb_txn_abort(txn); /* the snapshot ends; probes hold their own copies */
     ++*batch_no;
     if (!err && b->count)
-        err = commit_batch(b, *batch_no, eb);
+        err = dc_dedup_commit(b, *batch_no, eb);
     return err;
 }
 
@@ -519,7 +522,7 @@ static void count_decision(ktpel_dedup_stats *st, const ktpel_dedup_decision *d)
     st->adjudicate += d->decision == KTPEL_STATUS_ADJUDICATE;
 }
 
-static ktpel_err run_batches(batch_state *b, ktpel_dedup_decision_fn fn, void *ctx,
+static ktpel_err run_batches(dc_dedup_batch *b, ktpel_dedup_decision_fn fn, void *ctx,
                              ktpel_dedup_stats *st, ktpel_errbuf *eb)
 {
     ktpel_err err = KTPEL_OK;
@@ -539,12 +542,12 @@ static ktpel_err run_batches(batch_state *b, ktpel_dedup_decision_fn fn, void *c
         if (!err)
             st->batches++;
         done += b->count;
-        probes_free(b->probes, b->count);
+        dc_dedup_probes_free(b->probes, b->count);
         b->probes = NULL;
         if (!err && b->opt->progress)
             b->opt->progress(b->opt->progress_ctx, done, total > done ? total : done);
     }
-    probes_free(b->probes, b->count);
+    dc_dedup_probes_free(b->probes, b->count);
     b->probes = NULL;
     st->comparisons = b->counts.comparisons;
     st->pairs = b->counts.pairs;
@@ -554,7 +557,7 @@ static ktpel_err run_batches(batch_state *b, ktpel_dedup_decision_fn fn, void *c
 
 /* One dedup per store at a time: an exclusive lock on DIR/dedup.lock (released by the kernel
  * when the process dies, so a killed run never blocks the next). */
-static int take_lock(ktpel_store *s, ktpel_errbuf *eb)
+int dc_dedup_lock(ktpel_store *s, ktpel_errbuf *eb)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/dedup.lock", s->dir);
@@ -571,12 +574,9 @@ static int take_lock(ktpel_store *s, ktpel_errbuf *eb)
     return fd;
 }
 
-ktpel_err ktpel_dedup_run(ktpel_store *s, const ktpel_dedup_options *opt,
-                          ktpel_dedup_decision_fn fn, void *ctx, ktpel_dedup_stats *stats,
-                          ktpel_errbuf *eb)
+ktpel_err dc_dedup_options_resolve(const ktpel_dedup_options *opt, ktpel_dedup_options *out,
+                                   ktpel_errbuf *eb)
 {
-    if (!s || !opt)
-        return ktpel_fail(eb, KTPEL_EINVAL, "ktpel_dedup_run: NULL argument");
     ktpel_dedup_options o = *opt;
     o.batch = o.batch ? o.batch : KTPEL_DEDUP_DEFAULT_BATCH;
     o.fpir_adjudicate = o.fpir_adjudicate > 0 ? o.fpir_adjudicate : KTPEL_DEDUP_FPIR_ADJUDICATE;
@@ -584,24 +584,50 @@ ktpel_err ktpel_dedup_run(ktpel_store *s, const ktpel_dedup_options *opt,
     if (o.batch > 100000)
         return ktpel_fail(eb, KTPEL_EINVAL, "dedup: batch of %zu residents (at most 100000)",
                           o.batch);
-    int lock = take_lock(s, eb);
+    *out = o;
+    return KTPEL_OK;
+}
+
+ktpel_err dc_dedup_workspaces_new(dc_dedup_batch *b, ktpel_errbuf *eb)
+{
+    /* A num_threads clause, not omp_set_num_threads: the caller's setting stays its own. */
+    b->threads = b->opt->threads > 0 ? b->opt->threads : omp_get_max_threads();
+    b->ws = calloc((size_t)b->threads, sizeof *b->ws);
+    if (!b->ws)
+        return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    ktpel_err err = KTPEL_OK;
+    for (int t = 0; !err && t < b->threads; t++)
+        err = ktpel_fp_workspace_new(&b->ws[t], eb);
+    return err;
+}
+
+void dc_dedup_workspaces_free(dc_dedup_batch *b)
+{
+    for (int t = 0; b->ws && t < b->threads; t++)
+        ktpel_fp_workspace_free(b->ws[t]);
+    free(b->ws);
+    b->ws = NULL;
+}
+
+ktpel_err ktpel_dedup_run(ktpel_store *s, const ktpel_dedup_options *opt,
+                          ktpel_dedup_decision_fn fn, void *ctx, ktpel_dedup_stats *stats,
+                          ktpel_errbuf *eb)
+{
+    if (!s || !opt)
+        return ktpel_fail(eb, KTPEL_EINVAL, "ktpel_dedup_run: NULL argument");
+    ktpel_dedup_options o;
+    ktpel_err err = dc_dedup_options_resolve(opt, &o, eb);
+    if (err)
+        return err;
+    int lock = dc_dedup_lock(s, eb);
     if (lock < 0)
         return eb ? eb->code : KTPEL_EINVAL;
-    /* A num_threads clause, not omp_set_num_threads: the caller's setting stays its own. */
-    batch_state b = {
-        .s = s, .opt = &o, .threads = o.threads > 0 ? o.threads : omp_get_max_threads()};
+    dc_dedup_batch b = {.s = s, .opt = &o};
     ktpel_dedup_stats st = {0};
-    ktpel_err err = KTPEL_OK;
-    b.ws = calloc((size_t)b.threads, sizeof *b.ws);
-    if (!b.ws)
-        err = ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
-    for (int t = 0; !err && t < b.threads; t++)
-        err = ktpel_fp_workspace_new(&b.ws[t], eb);
+    err = dc_dedup_workspaces_new(&b, eb);
     if (!err)
         err = run_batches(&b, fn, ctx, &st, eb);
-    for (int t = 0; b.ws && t < b.threads; t++)
-        ktpel_fp_workspace_free(b.ws[t]);
-    free(b.ws);
+    dc_dedup_workspaces_free(&b);
     close(lock);
     if (stats)
         *stats = st;

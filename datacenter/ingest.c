@@ -408,6 +408,11 @@ static ktpel_err put_enrolment(ktpel_store *s, MDB_txn *txn, const enrolment *e,
     uint64_t seq = 0;
     if (!err)
         err = dc_meta_get_u64(s, txn, "queue_next", &seq, eb);
+    if (!err && opt->use_queue_seq && opt->queue_seq < seq)
+        err = ktpel_fail(eb, KTPEL_EINVAL, "store %s: queue sequence %llu already used", s->dir,
+                         (unsigned long long)opt->queue_seq);
+    if (!err && opt->use_queue_seq)
+        seq = opt->queue_seq;
     uint8_t qkey[8];
     dc_put_be64(qkey, seq);
     if (!err)

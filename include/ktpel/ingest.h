@@ -43,6 +43,10 @@ typedef struct ktpel_ingest_options {
     const ktpel_regions *regions; /* for the NIK and KK checks; required */
     int64_t time;                 /* unix seconds of the audit and status entries */
     const char *actor;            /* operator or service id; NULL = "ingest" */
+    /* Sharded stores (shard.h): queue the enrolment under this sequence instead of the
+     * store's own counter (it must not be below the store's counter). */
+    bool use_queue_seq;
+    uint64_t queue_seq;
 } ktpel_ingest_options;
 
 typedef struct ktpel_ingest_result {

@@ -30,58 +30,9 @@ static void usage(FILE *out)
             KTPEL_ADJUDICATE_DEFAULT_ACTOR);
 }
 
-typedef struct list_ctx {
-    bool json;
-    cli_json j;
-} list_ctx;
-
-static void print_case(void *ctx, const ktpel_dedup_decision *d)
-{
-    list_ctx *o = ctx;
-    if (!o->json) {
-        printf("%s", d->nik);
-        for (int i = 0; i < d->candidate_count; i++)
-            printf(" %s:%.3f", d->candidates[i].nik, d->candidates[i].score);
-        printf("\n");
-        return;
-    }
-    cli_json_begin_object(&o->j, NULL);
-    cli_json_string(&o->j, "nik", d->nik);
-    cli_json_string(&o->j, "decision", ktpel_status_id(d->decision));
-    cli_json_begin_array(&o->j, "candidates");
-    for (int i = 0; i < d->candidate_count; i++) {
-        cli_json_begin_object(&o->j, NULL);
-        cli_json_string(&o->j, "nik", d->candidates[i].nik);
-        char score[32];
-        snprintf(score, sizeof score, "%.3f", d->candidates[i].score);
-        cli_json_double(&o->j, "score", atof(score));
-        cli_json_end_object(&o->j);
-    }
-    cli_json_end_array(&o->j);
-    cli_json_end_object(&o->j);
-}
-
 static int list_cases(const char *store_dir, bool json)
 {
-    ktpel_store *s = dc_open_store(store_dir, true, false);
-    if (!s)
-        return CLI_FAIL;
-    list_ctx o = {.json = json};
-    if (json) {
-        cli_json_init(&o.j, stdout);
-        cli_json_begin_object(&o.j, NULL);
-        cli_json_begin_array(&o.j, "cases");
-    }
-    ktpel_errbuf eb;
-    ktpel_errbuf_clear(&eb);
-    ktpel_err err = ktpel_adjudicate_cases(s, print_case, &o, &eb);
-    if (json) {
-        cli_json_end_array(&o.j);
-        cli_json_end_object(&o.j);
-        cli_json_finish(&o.j);
-    }
-    ktpel_store_close(s);
-    return err ? cli_fail_err(&eb) : CLI_OK;
+    return dc_list_decisions(store_dir, ktpel_adjudicate_cases, json, "cases", false);
 }
 
 static int decide(const char *store_dir, const char *nik, const ktpel_adjudication *a)

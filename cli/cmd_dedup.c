@@ -48,40 +48,16 @@ typedef struct out_ctx {
 static void print_decision(void *ctx, const ktpel_dedup_decision *d)
 {
     out_ctx *o = ctx;
-    if (!o->json) {
-        printf("%s %s", d->nik, ktpel_status_id(d->decision));
-        for (int i = 0; i < d->candidate_count; i++)
-            printf(" %s:%.3f", d->candidates[i].nik, d->candidates[i].score);
-        printf("\n");
-        return;
-    }
-    cli_json_begin_object(&o->j, NULL);
-    cli_json_string(&o->j, "nik", d->nik);
-    cli_json_string(&o->j, "decision", ktpel_status_id(d->decision));
-    cli_json_begin_array(&o->j, "candidates");
-    for (int i = 0; i < d->candidate_count; i++) {
-        cli_json_begin_object(&o->j, NULL);
-        cli_json_string(&o->j, "nik", d->candidates[i].nik);
-        char score[32];
-        snprintf(score, sizeof score, "%.3f", d->candidates[i].score);
-        cli_json_double(&o->j, "score", atof(score));
-        cli_json_end_object(&o->j);
-    }
-    cli_json_end_array(&o->j);
-    cli_json_end_object(&o->j);
-}
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    if (o->json)
+        dc_decision_json(&o->j, d);
+    else
+        dc_decision_text(d, true);
 }
 
 static void progress(void *ctx, size_t done, size_t total)
 {
     out_ctx *o = ctx;
-    double t = wall() - o->start, rate = t > 0 ? (double)done / t : 0;
+    double t = cli_now_seconds() - o->start, rate = t > 0 ? (double)done / t : 0;
     fprintf(stderr, "\rdedup: %zu/%zu residents, %.1f/s, ETA %.0f s   ", done, total, rate,
             rate > 0 ? (double)(total - done) / rate : 0.0);
     if (done >= total)
@@ -90,25 +66,7 @@ static void progress(void *ctx, size_t done, size_t total)
 
 static int list_decisions(const char *store_dir, bool json)
 {
-    ktpel_store *s = dc_open_store(store_dir, true, false);
-    if (!s)
-        return CLI_FAIL;
-    out_ctx o = {.json = json};
-    if (json) {
-        cli_json_init(&o.j, stdout);
-        cli_json_begin_object(&o.j, NULL);
-        cli_json_begin_array(&o.j, "decisions");
-    }
-    ktpel_errbuf eb;
-    ktpel_errbuf_clear(&eb);
-    ktpel_err err = ktpel_dedup_decisions(s, print_decision, &o, &eb);
-    if (json) {
-        cli_json_end_array(&o.j);
-        cli_json_end_object(&o.j);
-        cli_json_finish(&o.j);
-    }
-    ktpel_store_close(s);
-    return err ? cli_fail_err(&eb) : CLI_OK;
+    return dc_list_decisions(store_dir, ktpel_dedup_decisions, json, "decisions", true);
 }
 
 static int parse_count(const char *opt, const char *v, size_t *out)
@@ -250,7 +208,7 @@ static int run_mpi(const char *store_dir, ktpel_dedup_options *opt, bool json, b
     int rank = 0, size = 1;
     if (ktpel_mpi_init(NULL, NULL, &rank, &size, &eb))
         return cli_fail_err(&eb);
-    out_ctx o = {.json = json && rank == 0, .start = wall()};
+    out_ctx o = {.json = json && rank == 0, .start = cli_now_seconds()};
     if (rank == 0 && !quiet && isatty(STDERR_FILENO)) {
         opt->progress = progress;
         opt->progress_ctx = &o;
@@ -323,7 +281,7 @@ int cmd_dedup(int argc, char **argv)
     ktpel_store *s = dc_open_store(store_dir, false, false);
     if (!s)
         return CLI_FAIL;
-    out_ctx o = {.json = json, .start = wall()};
+    out_ctx o = {.json = json, .start = cli_now_seconds()};
     if (!quiet && isatty(STDERR_FILENO)) {
         opt.progress = progress;
         opt.progress_ctx = &o;

@@ -1,6 +1,7 @@
 /* Option values and clocks shared by the commands. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -48,6 +49,26 @@ int cli_parse_seed(const char *opt, const char *value, uint64_t *out)
                                value ? value : "");
     *out = (uint64_t)v;
     return CLI_OK;
+}
+
+int cli_synth_common_option(int argc, char **argv, int *i, uint64_t *seed, int *threads,
+                            int max_threads, const char **out_dir)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    int rc;
+    if (strcmp(a, "--seed") == 0) {
+        rc = cli_parse_seed(a, v, seed);
+    } else if (strcmp(a, "--threads") == 0) {
+        rc = cli_parse_int(a, v, 1, max_threads, threads);
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+        rc = v ? CLI_OK : cli_usage_error("%s needs a folder", a);
+        if (v)
+            *out_dir = v;
+    } else {
+        return 0;
+    }
+    (*i)++;
+    return rc == CLI_OK ? 1 : -1;
 }
 
 static double clock_seconds(clockid_t id)

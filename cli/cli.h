@@ -64,6 +64,12 @@ int cli_parse_int(const char *opt, const char *value, int lo, int hi, int *out);
 int cli_parse_double(const char *opt, const char *value, double lo, double hi, double *out);
 int cli_parse_seed(const char *opt, const char *value, uint64_t *out);
 
+/* The options the `ktpel synth` commands share: --seed S, --threads T (1..max_threads) and
+ * -o/--output DIR. If argv[*i] is one of them, stores its value, moves *i onto the value and
+ * returns 1; returns 0 if it is none of them, -1 (after printing why) if its value is wrong. */
+int cli_synth_common_option(int argc, char **argv, int *i, uint64_t *seed, int *threads,
+                            int max_threads, const char **out_dir);
+
 /* Seconds on the monotonic clock, and CPU seconds of the calling thread (for figures that
  * hold on a busy machine). */
 double cli_now_seconds(void);

@@ -4,6 +4,7 @@
  *               [--templates-only] [--profile optical|capacitive] [--threads T] [--quiet]
  *               [--resume] -o DIR
  *   ktpel synth fingers ...     (a fingerprint benchmark set: cli/cmd_synth_fingers.c)
+ *   ktpel synth irises ...      (an iris benchmark set: cli/cmd_synth_irises.c)
  *
  * One folder per enrolment with the application record, the photos, the signature, the ten
  * fingers and the two irises; DIR/truth.csv says which enrolments are the same human.
@@ -76,7 +77,8 @@ static const char usage[] =
     "usage: ktpel synth --residents N [--captures K] [--duplicates F] [--seed S]\n"
     "                   [--date YYYY-MM-DD] [--templates-only] [--profile P] [--threads T]\n"
     "                   [--quiet] [--resume] -o DIR\n"
-    "       ktpel synth fingers --help\n\n"
+    "       ktpel synth fingers --help\n"
+    "       ktpel synth irises --help\n\n"
     "Writes a synthetic population to DIR (which must be new or empty): one folder per\n"
     "enrolment with the application record (record.txt), K face photos, K signatures (image\n"
     "and pen samples), K impressions of each of the ten fingers and K captures of each iris;\n"
@@ -116,6 +118,10 @@ static int parse_option(int argc, char **argv, int *i, synth_options *o)
         o->resume = 1;
         return CLI_OK;
     }
+    int common =
+        cli_synth_common_option(argc, argv, i, &o->seed, &o->threads, MAX_THREADS, &o->out_dir);
+    if (common)
+        return common > 0 ? CLI_OK : CLI_USAGE;
     (*i)++;
     if (strcmp(a, "--residents") == 0)
         return cli_parse_long(a, v, 1, 400000, &o->residents);
@@ -123,14 +129,6 @@ static int parse_option(int argc, char **argv, int *i, synth_options *o)
         return cli_parse_long(a, v, 1, MAX_CAPTURES, &o->captures);
     if (strcmp(a, "--duplicates") == 0)
         return cli_parse_double("--duplicates", v, 0, 1, &o->duplicates);
-    if (strcmp(a, "--seed") == 0)
-        return cli_parse_seed("--seed", v, &o->seed);
-    if (strcmp(a, "--threads") == 0) {
-        long t = 0;
-        int rc = cli_parse_long(a, v, 1, MAX_THREADS, &t);
-        o->threads = (int)t;
-        return rc;
-    }
     if (strcmp(a, "--date") == 0) {
         if (!v || ktpel_date_parse(v, "--date", &o->date, &eb) != KTPEL_OK)
             return cli_usage_error("--date needs a date YYYY-MM-DD, got '%s'", v ? v : "");
@@ -139,12 +137,6 @@ static int parse_option(int argc, char **argv, int *i, synth_options *o)
     if (strcmp(a, "--profile") == 0) {
         if (!v || ktpel_synth_profile_parse(v, &o->profile, &eb) != KTPEL_OK)
             return cli_usage_error("--profile needs optical or capacitive, got '%s'", v ? v : "");
-        return CLI_OK;
-    }
-    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-        if (!v)
-            return cli_usage_error("-o needs a folder");
-        o->out_dir = v;
         return CLI_OK;
     }
     return cli_usage_error("synth: unknown argument '%s' (see 'ktpel synth --help')", a);
@@ -733,6 +725,8 @@ int cmd_synth(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "fingers") == 0)
         return cmd_synth_fingers(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "irises") == 0)
+        return cmd_synth_irises(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++)
         if (cli_is_help(argv[i])) {
             fputs(usage, stdout);

@@ -51,19 +51,19 @@ static int parse_options(int argc, char **argv, fingers_options *o)
     o->seed = 1;
     o->profile = KTPEL_SYNTH_PROFILE_OPTICAL;
     for (int i = 1; i < argc; i++) {
+        int common =
+            cli_synth_common_option(argc, argv, &i, &o->seed, &o->threads, 1024, &o->out_dir);
+        if (common < 0)
+            return CLI_USAGE;
+        if (common)
+            continue;
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = CLI_OK;
         if (strcmp(a, "--fingers") == 0)
             rc = cli_parse_long(a, next, 1, 100000000, &o->fingers), i++;
         else if (strcmp(a, "--impressions") == 0)
             rc = cli_parse_long(a, next, 1, 1000, &o->impressions), i++;
-        else if (strcmp(a, "--seed") == 0)
-            rc = cli_parse_seed("--seed", next, &o->seed), i++;
-        else if (strcmp(a, "--threads") == 0) {
-            long t = 0;
-            rc = cli_parse_long(a, next, 1, 1024, &t), i++;
-            o->threads = (int)t;
-        } else if (strcmp(a, "--profile") == 0) {
+        else if (strcmp(a, "--profile") == 0) {
             ktpel_errbuf eb;
             if (!next || ktpel_synth_profile_parse(next, &o->profile, &eb))
                 return cli_usage_error("--profile needs optical or capacitive, got '%s'",
@@ -73,12 +73,7 @@ static int parse_options(int argc, char **argv, fingers_options *o)
             o->templates_only = 1;
         else if (strcmp(a, "--json") == 0)
             o->json = 1;
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!next)
-                return cli_usage_error("%s needs a folder", a);
-            o->out_dir = next;
-            i++;
-        } else
+        else
             return cli_usage_error("synth fingers: unknown argument '%s' (see --help)", a);
         if (rc)
             return rc;

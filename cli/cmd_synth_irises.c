@@ -52,6 +52,12 @@ static int parse_options(int argc, char **argv, irises_options *o)
     memset(o, 0, sizeof *o);
     o->seed = 1;
     for (int i = 1; i < argc; i++) {
+        int common =
+            cli_synth_common_option(argc, argv, &i, &o->seed, &o->threads, 1024, &o->out_dir);
+        if (common < 0)
+            return CLI_USAGE;
+        if (common)
+            continue;
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = CLI_OK;
         if (strcmp(a, "--eyes") == 0) {
@@ -60,23 +66,10 @@ static int parse_options(int argc, char **argv, irises_options *o)
         } else if (strcmp(a, "--captures") == 0) {
             rc = cli_parse_long(a, next, 1, 1000, &o->captures);
             i++;
-        } else if (strcmp(a, "--seed") == 0) {
-            rc = cli_parse_seed("--seed", next, &o->seed);
-            i++;
-        } else if (strcmp(a, "--threads") == 0) {
-            long t = 0;
-            rc = cli_parse_long(a, next, 1, 1024, &t);
-            o->threads = (int)t;
-            i++;
         } else if (strcmp(a, "--truth") == 0) {
             o->truth = 1;
         } else if (strcmp(a, "--json") == 0) {
             o->json = 1;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!next)
-                return cli_usage_error("%s needs a folder", a);
-            o->out_dir = next;
-            i++;
         } else {
             return cli_usage_error("synth irises: unknown argument '%s' (see --help)", a);
         }

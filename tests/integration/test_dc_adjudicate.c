@@ -3,7 +3,6 @@
  * no score reaches, so that every flagged resident waits for an officer: `ktpel adjudicate
  * list`, `ktpel report dedup` (pages, escaping, scores that agree with dedup's), refused
  * decisions that change nothing, decisions both ways (status, stored result, audit log). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +22,7 @@ static char out[1 << 16];
 static char *tmp;
 static char pop[4200], store[4200], report[4200];
 
-typedef struct row {
-    char enrolment[16], nik[17], duplicate_of[16];
-} row;
+typedef ktpel_test_truth_row row;
 static row rows[MAX_ROWS];
 static size_t row_count;
 static char odd_nik[17]; /* the planted duplicate renamed ODD_NAME */
@@ -33,37 +30,12 @@ static char odd_nik[17]; /* the planted duplicate renamed ODD_NAME */
 static ktpel_dedup_decision cases[MAX_CASES];
 static size_t case_count;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[16384], args[8800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", ktpel_test_bin(), args);
-    return ktpel_test_run(cmd, out, sizeof out);
-}
+/* Runs ktpel ARGS, output in out. */
+#define run(...) ktpel_test_ktpel(out, sizeof out, __VA_ARGS__)
 
 static void read_truth(void)
 {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/truth.csv", pop);
-    size_t len;
-    char *text = (char *)ktpel_test_read_file(path, &len);
-    assert_non_null(text);
-    char *line = strchr(text, '\n') + 1; /* header: enrolment,nik,person,duplicate_of,... */
-    while (line < text + len && row_count < MAX_ROWS) {
-        row *r = &rows[row_count++];
-        assert_int_equal(sscanf(line, "%15[^,],%16[^,],", r->enrolment, r->nik), 2);
-        char *f = line;
-        for (int k = 0; k < 3; k++)
-            f = strchr(f, ',') + 1;
-        size_t n = strcspn(f, ",");
-        memcpy(r->duplicate_of, f, n < 15 ? n : 15);
-        line = strchr(line, '\n') + 1;
-    }
-    free(text);
+    row_count = ktpel_test_read_truth(pop, rows, MAX_ROWS);
 }
 
 static const char *nik_of(const char *enrolment)

@@ -5,7 +5,6 @@
  * restore refuses a non-empty store folder unless --force. */
 #include <signal.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +20,8 @@ static char out[1 << 20];
 static char *tmp;
 static char pop[4200], store[4200];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[16384], args[8800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", ktpel_test_bin(), args);
-    return ktpel_test_run(cmd, out, sizeof out);
-}
+/* Runs ktpel ARGS, output in out. */
+#define run(...) ktpel_test_ktpel(out, sizeof out, __VA_ARGS__)
 
 static void path(char *buf, size_t size, const char *name)
 {

@@ -2,7 +2,6 @@
  * resumed, end with exactly the decisions of an uninterrupted run, the same counts, and an
  * intact audit log. Then ingest and dedup at the same time: the same decisions again. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +18,8 @@ static char out[1 << 20];
 static char *tmp;
 static char pop[4200], store_a[4200], store_b[4200];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[16384], args[8800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", ktpel_test_bin(), args);
-    return ktpel_test_run(cmd, out, sizeof out);
-}
+/* Runs ktpel ARGS, output in out. */
+#define run(...) ktpel_test_ktpel(out, sizeof out, __VA_ARGS__)
 
 /* Starts `ktpel ARGS...` and kills it with SIGKILL after `ms` milliseconds. Returns 1 if it
  * was still running (killed), 0 if it had already finished. */

@@ -2,7 +2,6 @@
  * --templates-only --duplicates 0.2`): every planted duplicate found with the right
  * candidate, few false flags, the same decisions whatever the threads and batch size,
  * statuses and audit log updated, and `ktpel dedup decisions --json`. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,44 +22,16 @@ static char out[1 << 20];
 static char *tmp;
 static char pop[4200];
 
-typedef struct row {
-    char enrolment[16], nik[17], duplicate_of[16];
-} row;
+typedef ktpel_test_truth_row row;
 static row rows[MAX_ROWS];
 static size_t row_count;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[16384], args[8800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", ktpel_test_bin(), args);
-    return ktpel_test_run(cmd, out, sizeof out);
-}
+/* Runs ktpel ARGS, output in out. */
+#define run(...) ktpel_test_ktpel(out, sizeof out, __VA_ARGS__)
 
 static void read_truth(void)
 {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/truth.csv", pop);
-    size_t len;
-    char *text = (char *)ktpel_test_read_file(path, &len);
-    assert_non_null(text);
-    char *line = strchr(text, '\n') + 1; /* header */
-    while (line < text + len && row_count < MAX_ROWS) {
-        row *r = &rows[row_count++];
-        /* enrolment,nik,person,duplicate_of,... */
-        assert_int_equal(sscanf(line, "%15[^,],%16[^,],%*[^,],", r->enrolment, r->nik), 2);
-        char *f = line;
-        for (int k = 0; k < 3; k++)
-            f = strchr(f, ',') + 1;
-        size_t n = strcspn(f, ",");
-        memcpy(r->duplicate_of, f, n < 15 ? n : 15);
-        line = strchr(line, '\n') + 1;
-    }
-    free(text);
+    row_count = ktpel_test_read_truth(pop, rows, MAX_ROWS);
 }
 
 static const char *nik_of(const char *enrolment)

@@ -2,7 +2,6 @@
  * --templates-only`, and images from fixtures/population), idempotence, rejection of bad
  * enrolments whole (the store's data is byte-for-byte unchanged, an audit entry names the
  * reason), and the `ktpel ingest` command. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +18,8 @@ static char *tmp;      /* one folder for the whole test program */
 static char pop[4200]; /* a templates-only population of 6 residents */
 static ktpel_regions *regions;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[16384], args[8800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", ktpel_test_bin(), args);
-    return ktpel_test_run(cmd, out, sizeof out);
-}
+/* Runs ktpel ARGS, output in out. */
+#define run(...) ktpel_test_ktpel(out, sizeof out, __VA_ARGS__)
 
 static int setup(void **state)
 {

@@ -1,5 +1,7 @@
 #include "testutil.h"
 
+#include <stdarg.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +94,38 @@ uint8_t *ktpel_test_read_file(const char *path, size_t *len)
     if (buf && len)
         *len = n;
     return buf;
+}
+
+int ktpel_test_ktpel(char *out, size_t out_size, const char *fmt, ...)
+{
+    char cmd[16384], args[8800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", ktpel_test_bin(), args);
+    return ktpel_test_run(cmd, out, out_size);
+}
+
+size_t ktpel_test_read_truth(const char *population, ktpel_test_truth_row *rows, size_t max)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/truth.csv", population);
+    size_t len, count = 0;
+    char *text = (char *)ktpel_test_read_file(path, &len);
+    assert_non_null(text);
+    char *line = strchr(text, '\n') + 1; /* header: enrolment,nik,person,duplicate_of,... */
+    while (line < text + len && count < max) {
+        ktpel_test_truth_row *r = &rows[count++];
+        memset(r, 0, sizeof *r);
+        assert_int_equal(sscanf(line, "%15[^,],%16[^,],", r->enrolment, r->nik), 2);
+        char *f = line;
+        for (int k = 0; k < 3; k++)
+            f = strchr(f, ',') + 1;
+        size_t n = strcspn(f, ",");
+        memcpy(r->duplicate_of, f, n < 15 ? n : 15);
+        line = strchr(line, '\n') + 1;
+    }
+    free(text);
+    return count;
 }

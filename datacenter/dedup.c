@@ -60,12 +60,13 @@ void dc_candidates_add(dc_candidate_list *l, const char *nik, double score)
 
 /* ---- scoring one pair ---------------------------------------------------------------------- */
 
+/* min_lss > 0: the first stage's early exit (ktpel_fp_compare_gated). */
 static float compare_one(const dc_probe *p, int position, const void *g, bool serialised,
-                         ktpel_fp_workspace *ws)
+                         float min_lss, ktpel_fp_workspace *ws)
 {
     if (serialised)
-        return ktpel_fp_compare_serialised(p->finger[position], g, ws);
-    return ktpel_fp_compare(p->finger[position], g, ws);
+        return ktpel_fp_compare_serialised_gated(p->finger[position], g, min_lss, ws);
+    return ktpel_fp_compare_gated(p->finger[position], g, min_lss, ws);
 }
 
 /* Resident score of probe p against another resident whose templates of each position are
@@ -77,6 +78,7 @@ static double score_pair(const dc_probe *p, const void *const *other, bool seria
     float scores[DC_FINGERS];
     int m = 0;
     bool done[DC_FINGERS + 1] = {0};
+    int stage1_pos[2];
     double x1 = 0;
     int stage1 = 0;
     for (int k = 0; k < 2; k++) {
@@ -84,8 +86,9 @@ static double score_pair(const dc_probe *p, const void *const *other, bool seria
         done[pos] = true;
         if (!p->finger[pos] || !other[pos])
             continue;
-        scores[m] = compare_one(p, pos, other[pos], serialised, ws);
+        scores[m] = compare_one(p, pos, other[pos], serialised, KTPEL_FP_LSS_GATE, ws);
         x1 += fmax(0.0, -log10(ktpel_fp_fmr_for_threshold(scores[m])) - 1.0);
+        stage1_pos[m] = pos;
         m++;
         stage1++;
     }
@@ -94,10 +97,16 @@ static double score_pair(const dc_probe *p, const void *const *other, bool seria
     if (stage1 > 0 && x1 < STAGE1_MIN_EVIDENCE)
         return ktpel_dedup_fuse(scores, m);
     n->full_pairs++;
+    /* A first-stage finger that exited early scored 0; the fusion needs its real score. */
+    for (int k = 0; k < stage1; k++)
+        if (scores[k] == 0.0f) {
+            scores[k] = compare_one(p, stage1_pos[k], other[stage1_pos[k]], serialised, 0, ws);
+            n->comparisons++;
+        }
     for (int pos = 1; pos <= DC_FINGERS; pos++) {
         if (done[pos] || !p->finger[pos] || !other[pos])
             continue;
-        scores[m++] = compare_one(p, pos, other[pos], serialised, ws);
+        scores[m++] = compare_one(p, pos, other[pos], serialised, 0, ws);
         n->comparisons++;
     }
     return ktpel_dedup_fuse(scores, m);

@@ -207,6 +207,12 @@ ktpel_err ktpel_fp_compact_deserialise(const void *buf, size_t size, ktpel_fp_co
 
 float ktpel_fp_compare_serialised(const ktpel_fp_compact *a, const void *b, ktpel_fp_workspace *ws)
 {
+    return ktpel_fp_compare_serialised_gated(a, b, 0.0f, ws);
+}
+
+float ktpel_fp_compare_serialised_gated(const ktpel_fp_compact *a, const void *b, float min_lss,
+                                        ktpel_fp_workspace *ws)
+{
     if (!a || !b || !ws || ((uintptr_t)b & (KTPEL_FP_COMPACT_ALIGN - 1)))
         return 0.0f;
     const uint8_t *p = b;
@@ -225,5 +231,5 @@ float ktpel_fp_compare_serialised(const ktpel_fp_compact *a, const void *b, ktpe
     view.y = (float *)(uintptr_t)(p + l.y);
     view.angle = (uint8_t *)(uintptr_t)(p + l.angle);
     view.ones = (uint16_t *)(uintptr_t)(p + l.ones);
-    return ktpel_fp_compare(a, &view, ws);
+    return ktpel_fp_compare_gated(a, &view, min_lss, ws);
 }

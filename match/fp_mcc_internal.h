@@ -56,8 +56,14 @@ typedef struct mcc_candidate {
 typedef void (*mcc_local_fn)(const struct ktpel_fp_compact *a, const struct ktpel_fp_compact *b,
                              const float *sqrt_tab, uint32_t *keys, uint32_t *row_best);
 
+struct ktpel_fp_workspace;
+typedef void (*mcc_compat_fn)(const struct ktpel_fp_compact *a, const struct ktpel_fp_compact *b,
+                              struct ktpel_fp_workspace *ws, int nr);
+
 struct ktpel_fp_workspace {
-    mcc_local_fn local;                                     /* local similarity loop for this CPU */
+    mcc_local_fn local;   /* local similarity loop for this CPU */
+    mcc_compat_fn compat; /* pair compatibility for this CPU; NULL: the portable one */
+    int (*select)(struct ktpel_fp_workspace *ws, int na, int nb, int n); /* NULL: portable */
     uint32_t keys[KTPEL_MAX_MINUTIAE * KTPEL_MAX_MINUTIAE]; /* a->n x b->n packed pairs */
     uint32_t row_best[KTPEL_MAX_MINUTIAE];                  /* largest key of each row */
     float sqrt_tab[MCC_WORDS * 64 + 1];

@@ -11,6 +11,9 @@
 #include "ktpel/fp_match.h"
 #include "testutil.h"
 
+/* The workspace layout, to compare the CPU-specific paths with the portable ones. */
+#include "../../match/fp_mcc_internal.h"
+
 #define PI 3.14159265358979
 
 /* A synthetic print: minutiae as real numbers (pixels at 500 dpi, y down, radians
@@ -102,6 +105,61 @@ static ktpel_fp_workspace *workspace(void)
     ktpel_fp_workspace *ws = NULL;
     assert_int_equal(ktpel_fp_workspace_new(&ws, NULL), KTPEL_OK);
     return ws;
+}
+
+/* The first stage's early exit: a gated score is 0 or exactly the full score; pairs of the
+ * same print (moved and turned) never exit; a good share of unrelated prints do. */
+static void test_gated_compare(void **state)
+{
+    (void)state;
+    ktpel_fp_workspace *ws = workspace();
+    int exits = 0, impostors = 0;
+    for (uint64_t k = 0; k < 40; k++) {
+        print p, q, moved;
+        make_print(&p, 38, 100 + k);
+        make_print(&q, 38, 200 + k);
+        transform(&p, &moved, 0.2, 15, -10);
+        ktpel_fp_compact *a = compact_of(&p, 600, 500), *b = compact_of(&q, 600, 500),
+                         *c = compact_of(&moved, 600, 500);
+        float full = ktpel_fp_compare(a, b, ws);
+        float gated = ktpel_fp_compare_gated(a, b, KTPEL_FP_LSS_GATE, ws);
+        assert_true(gated == 0.0f || gated == full);
+        exits += gated == 0.0f && full > 0.0f;
+        impostors++;
+        assert_true(ktpel_fp_compare_gated(a, b, 0.0f, ws) == full);
+        float genuine = ktpel_fp_compare(a, c, ws);
+        assert_true(ktpel_fp_compare_gated(a, c, KTPEL_FP_LSS_GATE, ws) == genuine);
+        ktpel_fp_compact_free(a);
+        ktpel_fp_compact_free(b);
+        ktpel_fp_compact_free(c);
+    }
+    printf("%d of %d unrelated pairs exit early\n", exits, impostors);
+    assert_true(exits >= impostors / 5);
+    ktpel_fp_workspace_free(ws);
+}
+
+/* The vector paths chosen for this CPU give exactly the portable paths' scores. */
+static void test_vector_paths_exact(void **state)
+{
+    (void)state;
+    ktpel_fp_workspace *fast = workspace(), *plain = workspace();
+    plain->compat = NULL;
+    plain->select = NULL;
+    for (uint64_t k = 0; k < 30; k++) {
+        print p, q, moved;
+        make_print(&p, 20 + (int)k, 300 + k);
+        make_print(&q, 45 - (int)k / 2, 400 + k);
+        transform(&p, &moved, -0.3, -20, 5);
+        ktpel_fp_compact *a = compact_of(&p, 600, 500), *b = compact_of(&q, 600, 500),
+                         *c = compact_of(&moved, 600, 500);
+        assert_true(ktpel_fp_compare(a, b, fast) == ktpel_fp_compare(a, b, plain));
+        assert_true(ktpel_fp_compare(a, c, fast) == ktpel_fp_compare(a, c, plain));
+        ktpel_fp_compact_free(a);
+        ktpel_fp_compact_free(b);
+        ktpel_fp_compact_free(c);
+    }
+    ktpel_fp_workspace_free(fast);
+    ktpel_fp_workspace_free(plain);
 }
 
 static void test_self_and_impostor(void **state)
@@ -413,6 +471,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_self_and_impostor),
+        cmocka_unit_test(test_gated_compare),
+        cmocka_unit_test(test_vector_paths_exact),
         cmocka_unit_test(test_rotation_translation_invariance),
         cmocka_unit_test(test_distortion_and_partial_overlap),
         cmocka_unit_test(test_symmetry),

@@ -30,6 +30,8 @@ int cmd_image(int argc, char **argv);
 int cmd_fp(int argc, char **argv);
 /* `ktpel fp extract ...`, called by cmd_fp (argv[0] == "extract"). */
 int cmd_fp_extract(int argc, char **argv);
+/* `ktpel iris ...` (cli/cmd_iris.c). */
+int cmd_iris(int argc, char **argv);
 /* `ktpel synth ...` (population) and its part for benchmark finger sets, called by cmd_synth
  * with argv[0] == "fingers". */
 int cmd_synth(int argc, char **argv);
@@ -47,6 +49,20 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_adjudicate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+
+/* Station (issue 6): `ktpel photo check` and `ktpel signature` (cli/cmd_photo.c). */
+int cmd_photo(int argc, char **argv);
+int cmd_signature(int argc, char **argv);
+
+/* The enrolment station (issue 6): `ktpel station devices|capture-finger|...`; its subcommand
+ * table is in cli/cmd_station.c. */
+int cmd_station(int argc, char **argv);
+/* `ktpel station send` (cli/cmd_station_send.c): a row of cmd_station's table, argv[0] ==
+ * "send". */
+int cmd_station_send(int argc, char **argv);
+/* The test PKI and sealed packets (issue 6): `ktpel pki`, `ktpel packet`. */
+int cmd_pki(int argc, char **argv);
+int cmd_packet(int argc, char **argv);
 
 /* Prints "ktpel: MESSAGE" to stderr and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

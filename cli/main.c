@@ -13,6 +13,7 @@ static const cli_command commands[] = {
     {"application", "check a KTP-el application: requirements, fine, queue class", cmd_application},
     {"image", "inspect and convert images (resolution travels with the image)", cmd_image},
     {"fp", "fingerprint engine: extract, compare, bench", cmd_fp},
+    {"iris", "iris engine: extract, compare, bench", cmd_iris},
     {"synth", "synthetic population: records, faces, signatures, fingers, irises", cmd_synth},
     {"ingest", "data center: store enrolments and queue them for deduplication", cmd_ingest},
     {"dedup", "data center: 1:N deduplication of the queue; decisions", cmd_dedup},
@@ -21,6 +22,11 @@ static const cli_command commands[] = {
     {"report", "data center: static HTML pages for adjudication (report dedup)", cmd_report},
     {"backup", "data center: hot copy of the store with a manifest; verify a backup", cmd_backup},
     {"restore", "data center: restore a verified backup into an empty store folder", cmd_restore},
+    {"photo", "station: check a face photo (ICAO-style) and cut the portrait", cmd_photo},
+    {"signature", "station: signature image from a scan or pen points", cmd_signature},
+    {"station", "enrolment station: attached devices, fingerprint capture", cmd_station},
+    {"pki", "test certificate authorities: stations, data center, CSCA, document signer", cmd_pki},
+    {"packet", "seal a synthetic enrolment into a packet; open and check one", cmd_packet},
 };
 
 static void print_help(FILE *out)

@@ -12,6 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
+#include <opencv2/videoio.hpp>
 
 namespace
 {
@@ -291,6 +292,129 @@ extern "C" int ktpel_cv_cascade_detect(ktpel_cv_cascade *cascade, const uint8_t 
             rects[4 * i + 2] = found[static_cast<size_t>(i)].width;
             rects[4 * i + 3] = found[static_cast<size_t>(i)].height;
         }
+        return 0;
+    });
+}
+
+struct ktpel_cv_video {
+    cv::VideoCapture capture;
+};
+
+extern "C" int ktpel_cv_video_open(const char *source, int kind, int width, int height,
+                                   ktpel_cv_video **out, char *err, size_t err_size)
+{
+    *out = nullptr;
+    if (!source || !*source) {
+        set_error(err, err_size, "no video source given");
+        return -1;
+    }
+    return guarded(err, err_size, [&] {
+        auto *v = new (std::nothrow) ktpel_cv_video;
+        if (!v) {
+            set_error(err, err_size, "out of memory");
+            return -1;
+        }
+        bool opened = false;
+        if (kind == KTPEL_CV_VIDEO_SEQUENCE)
+            opened = v->capture.open(source, cv::CAP_IMAGES);
+        else if (kind == KTPEL_CV_VIDEO_INDEX)
+            opened = v->capture.open(std::atoi(source), cv::CAP_V4L2);
+        else
+            opened = v->capture.open(source, cv::CAP_V4L2);
+        if (!opened || !v->capture.isOpened()) {
+            delete v;
+            set_error(err, err_size,
+                      kind == KTPEL_CV_VIDEO_SEQUENCE
+                          ? "OpenCV found no image sequence there (frames must be numbered from 0)"
+                          : "OpenCV could not open the V4L2 device");
+            return -1;
+        }
+        if (kind != KTPEL_CV_VIDEO_SEQUENCE && width > 0 && height > 0) {
+            // A request only: the driver picks the nearest size it supports.
+            v->capture.set(cv::CAP_PROP_FRAME_WIDTH, width);
+            v->capture.set(cv::CAP_PROP_FRAME_HEIGHT, height);
+        }
+        *out = v;
+        return 0;
+    });
+}
+
+extern "C" void ktpel_cv_video_close(ktpel_cv_video *video)
+{
+    if (!video)
+        return;
+    try {
+        video->capture.release();
+    } catch (...) {
+        // Releasing must not throw into C; the object is freed either way.
+    }
+    delete video;
+}
+
+extern "C" int ktpel_cv_video_read(ktpel_cv_video *video, int channels, int *width, int *height,
+                                   uint8_t **pixels, char *err, size_t err_size)
+{
+    *pixels = nullptr;
+    if (!video || (channels != 1 && channels != 3)) {
+        set_error(err, err_size, "invalid video or channel count");
+        return -1;
+    }
+    return guarded(err, err_size, [&] {
+        cv::Mat frame;
+        if (!video->capture.read(frame) || frame.empty())
+            return 1;
+        cv::Mat conv;
+        if (frame.depth() != CV_8U) {
+            set_error(err, err_size, "the frame is not 8 bits per sample");
+            return -1;
+        }
+        int in = frame.channels();
+        if (channels == 3 && in == 3)
+            cv::cvtColor(frame, conv, cv::COLOR_BGR2RGB);
+        else if (channels == 3 && in == 4)
+            cv::cvtColor(frame, conv, cv::COLOR_BGRA2RGB);
+        else if (channels == 3 && in == 1)
+            cv::cvtColor(frame, conv, cv::COLOR_GRAY2RGB);
+        else if (channels == 1 && in == 3)
+            cv::cvtColor(frame, conv, cv::COLOR_BGR2GRAY);
+        else if (channels == 1 && in == 4)
+            cv::cvtColor(frame, conv, cv::COLOR_BGRA2GRAY);
+        else if (channels == 1 && in == 1)
+            conv = frame;
+        else {
+            set_error(err, err_size, "unsupported frame layout");
+            return -1;
+        }
+        if (!conv.isContinuous())
+            conv = conv.clone();
+        size_t bytes = conv.total() * conv.elemSize();
+        auto *buf = static_cast<uint8_t *>(std::malloc(bytes ? bytes : 1));
+        if (!buf) {
+            set_error(err, err_size, "out of memory");
+            return -1;
+        }
+        std::memcpy(buf, conv.data, bytes);
+        *width = conv.cols;
+        *height = conv.rows;
+        *pixels = buf;
+        return 0;
+    });
+}
+
+extern "C" int ktpel_cv_rotate(const uint8_t *src, int width, int height, int channels, double cx,
+                               double cy, double angle_deg, uint8_t *dst, char *err,
+                               size_t err_size)
+{
+    if (!valid_layout(width, height, channels)) {
+        set_error(err, err_size, "invalid image size");
+        return -1;
+    }
+    return guarded(err, err_size, [&] {
+        cv::Mat in = wrap(const_cast<uint8_t *>(src), width, height, channels);
+        cv::Mat out = wrap(dst, width, height, channels);
+        cv::Mat m = cv::getRotationMatrix2D(
+            cv::Point2f(static_cast<float>(cx), static_cast<float>(cy)), angle_deg, 1.0);
+        cv::warpAffine(in, out, m, out.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
         return 0;
     });
 }

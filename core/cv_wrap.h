@@ -66,6 +66,38 @@ int ktpel_cv_cascade_detect(ktpel_cv_cascade *cascade, const uint8_t *pixels, in
                             int channels, double scale_factor, int min_neighbors, int min_size,
                             int *rects, int max, int *count, char *err, size_t err_size);
 
+/* ---- video capture (used through ktpel/camera.h) ---- */
+
+/* A cv::VideoCapture; not to be used by two threads at once. */
+typedef struct ktpel_cv_video ktpel_cv_video;
+
+/* How ktpel_cv_video_open reads its source. */
+enum {
+    KTPEL_CV_VIDEO_DEVICE = 0,   /* a V4L2 device path such as /dev/video0 */
+    KTPEL_CV_VIDEO_INDEX = 1,    /* a V4L2 device number: source is "0", "1", ... */
+    KTPEL_CV_VIDEO_SEQUENCE = 2, /* an image sequence pattern (frame_%04d.png), from 0 */
+};
+
+/* Opens a source; the sequence is read with cv::CAP_IMAGES only (never FFmpeg, which would
+ * rescale the frames). width and height > 0 ask a device for that frame size (ignored for
+ * sequences). On success *out is set and 0 returned; -1 and a message otherwise. */
+int ktpel_cv_video_open(const char *source, int kind, int width, int height, ktpel_cv_video **out,
+                        char *err, size_t err_size);
+void ktpel_cv_video_close(ktpel_cv_video *video);
+
+/* Reads the next frame as packed grey (channels 1) or RGB (channels 3) pixels into a
+ * malloc'd *pixels. Returns 0 with a frame, 1 at the end of the stream (no frame), -1 on
+ * failure with a message. */
+int ktpel_cv_video_read(ktpel_cv_video *video, int channels, int *width, int *height,
+                        uint8_t **pixels, char *err, size_t err_size);
+
+/* ---- geometry ---- */
+
+/* Turns src about (cx, cy) by angle_deg (counter-clockwise on screen, as cv::getRotationMatrix2D)
+ * into dst (same size and channels, caller-allocated), bilinear, borders replicated. */
+int ktpel_cv_rotate(const uint8_t *src, int width, int height, int channels, double cx, double cy,
+                    double angle_deg, uint8_t *dst, char *err, size_t err_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,13 @@ static const char *const descriptions[KTPEL_ERR_COUNT] = {
     [KTPEL_ETRANSITION] = "status transition not allowed",
     [KTPEL_EEMPTY] = "nothing to take",
     [KTPEL_EINTERNAL] = "internal error",
+    [KTPEL_ETAMPERED] = "tampered: signature or integrity check failed",
+    [KTPEL_EUNTRUSTED] = "not trusted",
+    [KTPEL_EEXPIRED] = "expired or not yet valid",
+    [KTPEL_EREPLAY] = "already received (replay)",
+    [KTPEL_ETIMEOUT] = "timed out",
+    [KTPEL_ECANCELLED] = "cancelled",
+    [KTPEL_EAGAIN] = "try again",
 };
 
 const char *ktpel_strerror(ktpel_err code)

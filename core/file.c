@@ -59,6 +59,15 @@ out:
 
 ktpel_err ktpel_file_write_atomic(const char *path, const void *data, size_t len, ktpel_errbuf *eb)
 {
+    /* Data files are readable by the service's group and others, as a file created with the
+     * usual umask 022 would be. (Reading the umask would mean changing it, which is
+     * process-wide state.) */
+    return ktpel_file_write_atomic_mode(path, data, len, 0644, eb);
+}
+
+ktpel_err ktpel_file_write_atomic_mode(const char *path, const void *data, size_t len,
+                                       unsigned mode, ktpel_errbuf *eb)
+{
     if (!path || (!data && len))
         return ktpel_fail(eb, KTPEL_EINVAL, "file write: NULL argument");
     size_t tmp_size = strlen(path) + 16;
@@ -88,10 +97,8 @@ ktpel_err ktpel_file_write_atomic(const char *path, const void *data, size_t len
     }
     if (done == len && fsync(fd) != 0)
         saved_errno = errno;
-    /* mkstemp creates 0600; data files are readable by the service's group and others,
-     * as a file created with the usual umask 022 would be. (Reading the umask would mean
-     * changing it, which is process-wide state.) */
-    if (!saved_errno && fchmod(fd, 0644) != 0)
+    /* mkstemp creates 0600; the caller's mode is set before the file gets its name. */
+    if (!saved_errno && fchmod(fd, (mode_t)(mode & 07777)) != 0)
         saved_errno = errno;
     if (close(fd) != 0 && !saved_errno)
         saved_errno = errno;

@@ -158,6 +158,55 @@ ktpel_err ktpel_image_resize(const ktpel_image *src, int width, int height, ktpe
     return KTPEL_OK;
 }
 
+ktpel_err ktpel_image_crop(const ktpel_image *src, ktpel_rect rect, ktpel_image *dst,
+                           ktpel_errbuf *eb)
+{
+    static const uint8_t unused[3] = {0, 0, 0};
+    ktpel_err rc = check_target(src, unused, eb);
+    if (rc != KTPEL_OK)
+        return rc;
+    if (!dst)
+        return ktpel_fail(eb, KTPEL_EINVAL, "crop: NULL output");
+    if (rect.width <= 0 || rect.height <= 0 || rect.x < 0 || rect.y < 0 ||
+        rect.x > src->width - rect.width || rect.y > src->height - rect.height)
+        return ktpel_fail(eb, KTPEL_EINVAL, "crop: rectangle %dx%d at (%d, %d) not inside %dx%d",
+                          rect.width, rect.height, rect.x, rect.y, src->width, src->height);
+    rc = ktpel_image_alloc(dst, rect.width, rect.height, src->channels, src->dpi, eb);
+    if (rc != KTPEL_OK)
+        return rc;
+    size_t row = (size_t)rect.width * (size_t)src->channels;
+    for (int y = 0; y < rect.height; y++) {
+        const uint8_t *from =
+            src->data +
+            (((size_t)(rect.y + y) * (size_t)src->width + (size_t)rect.x) * (size_t)src->channels);
+        memcpy(dst->data + (size_t)y * row, from, row);
+    }
+    return KTPEL_OK;
+}
+
+ktpel_err ktpel_image_rotate(const ktpel_image *src, double cx, double cy, double angle_deg,
+                             ktpel_image *dst, ktpel_errbuf *eb)
+{
+    static const uint8_t unused[3] = {0, 0, 0};
+    ktpel_err rc = check_target(src, unused, eb);
+    if (rc != KTPEL_OK)
+        return rc;
+    if (!dst)
+        return ktpel_fail(eb, KTPEL_EINVAL, "rotate: NULL output");
+    if (!(angle_deg >= -360 && angle_deg <= 360))
+        return ktpel_fail(eb, KTPEL_EINVAL, "rotate: angle %g out of [-360, 360]", angle_deg);
+    rc = ktpel_image_alloc(dst, src->width, src->height, src->channels, src->dpi, eb);
+    if (rc != KTPEL_OK)
+        return rc;
+    char why[256];
+    if (ktpel_cv_rotate(src->data, src->width, src->height, src->channels, cx, cy, angle_deg,
+                        dst->data, why, sizeof why) != 0) {
+        ktpel_image_free(dst);
+        return ktpel_fail(eb, KTPEL_EINTERNAL, "rotate by %g degrees: %s", angle_deg, why);
+    }
+    return KTPEL_OK;
+}
+
 ktpel_face_detect_params ktpel_face_detect_params_default(void)
 {
     ktpel_face_detect_params p = {1.1, 3, 30};
@@ -235,4 +284,77 @@ ktpel_err ktpel_face_detect(const ktpel_image *img, const char *cascade_path, kt
         rc = ktpel_face_detector_run(det, img, NULL, faces, max, count, eb);
     ktpel_face_detector_free(det);
     return rc;
+}
+
+struct ktpel_video {
+    ktpel_cv_video *cv;
+    char source[256];
+};
+
+ktpel_err ktpel_video_open(const char *source, ktpel_video_kind kind, int width, int height,
+                           ktpel_video **out, ktpel_errbuf *eb)
+{
+    if (!out)
+        return ktpel_fail(eb, KTPEL_EINVAL, "video: NULL output");
+    *out = NULL;
+    if (!source || !*source)
+        return ktpel_fail(eb, KTPEL_EINVAL, "video: no source given");
+    if (kind != KTPEL_VIDEO_DEVICE && kind != KTPEL_VIDEO_INDEX && kind != KTPEL_VIDEO_SEQUENCE)
+        return ktpel_fail(eb, KTPEL_EINVAL, "video %s: unknown kind %d", source, (int)kind);
+    if (width < 0 || height < 0 || width > KTPEL_IMAGE_MAX_SIDE || height > KTPEL_IMAGE_MAX_SIDE)
+        return ktpel_fail(eb, KTPEL_EINVAL, "video %s: frame size %dx%d out of range", source,
+                          width, height);
+    ktpel_video *v = calloc(1, sizeof *v);
+    if (!v)
+        return ktpel_fail(eb, KTPEL_ENOMEM, "video %s: out of memory", source);
+    int cv_kind = kind == KTPEL_VIDEO_SEQUENCE ? KTPEL_CV_VIDEO_SEQUENCE
+                  : kind == KTPEL_VIDEO_INDEX  ? KTPEL_CV_VIDEO_INDEX
+                                               : KTPEL_CV_VIDEO_DEVICE;
+    char why[256];
+    if (ktpel_cv_video_open(source, cv_kind, width, height, &v->cv, why, sizeof why) != 0) {
+        free(v);
+        return ktpel_fail(eb, KTPEL_EIO, "video %s: %s", source, why);
+    }
+    snprintf(v->source, sizeof v->source, "%s", source);
+    *out = v;
+    return KTPEL_OK;
+}
+
+void ktpel_video_close(ktpel_video *video)
+{
+    if (!video)
+        return;
+    ktpel_cv_video_close(video->cv);
+    free(video);
+}
+
+ktpel_err ktpel_video_read(ktpel_video *video, ktpel_image_mode mode, ktpel_image *out,
+                           ktpel_errbuf *eb)
+{
+    if (!video || !out)
+        return ktpel_fail(eb, KTPEL_EINVAL, "video: NULL argument");
+    if (mode != KTPEL_IMAGE_GREY && mode != KTPEL_IMAGE_RGB)
+        return ktpel_fail(eb, KTPEL_EINVAL, "video %s: unknown image mode %d", video->source,
+                          (int)mode);
+    memset(out, 0, sizeof *out);
+    int width = 0, height = 0;
+    uint8_t *pixels = NULL;
+    char why[256];
+    int rc = ktpel_cv_video_read(video->cv, (int)mode, &width, &height, &pixels, why, sizeof why);
+    if (rc == 1)
+        return ktpel_fail(eb, KTPEL_EEMPTY, "video %s: no more frames", video->source);
+    if (rc != 0)
+        return ktpel_fail(eb, KTPEL_EIO, "video %s: cannot read a frame: %s", video->source, why);
+    if (width > KTPEL_IMAGE_MAX_SIDE || height > KTPEL_IMAGE_MAX_SIDE ||
+        (size_t)width * (size_t)height > KTPEL_IMAGE_MAX_PIXELS) {
+        free(pixels);
+        return ktpel_fail(eb, KTPEL_ETOOBIG, "video %s: frame %dx%d too large", video->source,
+                          width, height);
+    }
+    out->width = width;
+    out->height = height;
+    out->channels = (int)mode;
+    out->dpi = 0;
+    out->data = pixels;
+    return KTPEL_OK;
 }

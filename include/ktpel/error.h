@@ -29,6 +29,13 @@ typedef enum ktpel_err {
     KTPEL_ETRANSITION,  /* a status change that the lifecycle does not allow */
     KTPEL_EEMPTY,       /* nothing to take (empty queue) */
     KTPEL_EINTERNAL,    /* an internal library failed unexpectedly */
+    KTPEL_ETAMPERED,    /* a signature or integrity check fails: data was altered */
+    KTPEL_EUNTRUSTED,   /* a certificate does not chain to a trusted root, or has the wrong role */
+    KTPEL_EEXPIRED,     /* a certificate or a packet is outside its validity period */
+    KTPEL_EREPLAY,      /* the same packet (id) was already received */
+    KTPEL_ETIMEOUT,     /* a device did not deliver in time (no finger on the scanner) */
+    KTPEL_ECANCELLED,   /* the operation was cancelled by the caller or the operator */
+    KTPEL_EAGAIN,       /* a device asks for the action to be repeated (bad swipe, retry) */
     KTPEL_ERR_COUNT
 } ktpel_err;
 

@@ -22,6 +22,12 @@ ktpel_err ktpel_file_read(const char *path, size_t max_bytes, uint8_t **data, si
  * on failure the temporary file is removed and path is unchanged. */
 ktpel_err ktpel_file_write_atomic(const char *path, const void *data, size_t len, ktpel_errbuf *eb);
 
+/* ktpel_file_write_atomic with the file's permission bits given (0600 for private keys).
+ * The temporary file has mode 0600 from its creation, so the data is never readable by
+ * others even for a moment; the mode is set before the rename. */
+ktpel_err ktpel_file_write_atomic_mode(const char *path, const void *data, size_t len,
+                                       unsigned mode, ktpel_errbuf *eb);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,11 +62,25 @@ ktpel_err ktpel_image_gaussian_blur(ktpel_image *img, double sigma, ktpel_errbuf
 ktpel_err ktpel_image_resize(const ktpel_image *src, int width, int height, ktpel_image *dst,
                              ktpel_errbuf *eb);
 
+/* A copy of the part of src inside rect (which must lie wholly inside src) in a new image,
+ * same channels and dpi. */
+ktpel_err ktpel_image_crop(const ktpel_image *src, ktpel_rect rect, ktpel_image *dst,
+                           ktpel_errbuf *eb);
+
+/* A copy of src turned by angle_deg about (cx, cy), counter-clockwise on screen for positive
+ * angles, same size (bilinear; what comes in from outside repeats the border pixels). */
+ktpel_err ktpel_image_rotate(const ktpel_image *src, double cx, double cy, double angle_deg,
+                             ktpel_image *dst, ktpel_errbuf *eb);
+
 /* ---- face detection ------------------------------------------------------------------- */
 
 /* The frontal face cascade shipped by Debian's opencv-data package. */
 #define KTPEL_FACE_CASCADE_DEFAULT                                                                 \
     "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+
+/* The eye cascade of the same package (open or lightly closed eyes, no glasses model); run it
+ * on the upper half of a detected face. */
+#define KTPEL_EYE_CASCADE_DEFAULT "/usr/share/opencv4/haarcascades/haarcascade_eye.xml"
 
 /* Parameters of cv::CascadeClassifier::detectMultiScale. */
 typedef struct ktpel_face_detect_params {
@@ -99,6 +113,30 @@ ktpel_err ktpel_face_detector_run(ktpel_face_detector *det, const ktpel_image *i
  * and frees it. For many images, create one detector instead. */
 ktpel_err ktpel_face_detect(const ktpel_image *img, const char *cascade_path, ktpel_rect *faces,
                             size_t max, size_t *count, ktpel_errbuf *eb);
+
+/* ---- video frames ------------------------------------------------------------------------ */
+
+/* A video source read through OpenCV's VideoCapture. Not for two threads at once. The
+ * station's cameras (include/ktpel/camera.h) are built on it. */
+typedef struct ktpel_video ktpel_video;
+
+typedef enum ktpel_video_kind {
+    KTPEL_VIDEO_DEVICE = 0,   /* a V4L2 device path, /dev/videoN */
+    KTPEL_VIDEO_INDEX = 1,    /* a V4L2 device number, "0", "1", ... */
+    KTPEL_VIDEO_SEQUENCE = 2, /* numbered image files, printf pattern (frame_%04d.png), from 0;
+                                 read with cv::CAP_IMAGES so that no frame is rescaled */
+} ktpel_video_kind;
+
+/* Opens source. width, height > 0 ask a device for that frame size (the driver may choose
+ * another); 0 leaves its default. Errors name the source. */
+ktpel_err ktpel_video_open(const char *source, ktpel_video_kind kind, int width, int height,
+                           ktpel_video **out, ktpel_errbuf *eb);
+/* NULL is allowed. */
+void ktpel_video_close(ktpel_video *video);
+/* Reads the next frame into a new image (grey or RGB, dpi 0: a camera does not know it).
+ * KTPEL_EEMPTY when the source has no more frames (end of a sequence). */
+ktpel_err ktpel_video_read(ktpel_video *video, ktpel_image_mode mode, ktpel_image *out,
+                           ktpel_errbuf *eb);
 
 #ifdef __cplusplus
 }

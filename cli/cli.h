@@ -50,6 +50,11 @@ int cmd_restore(int argc, char **argv);
 int cmd_adjudicate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
+/* Personalisation (issue 8, cli/cmd_card.c): `ktpel card render` (the card print) and
+ * `ktpel chip write|read` (the chip data). */
+int cmd_card(int argc, char **argv);
+int cmd_chip(int argc, char **argv);
+
 /* Station (issue 6): `ktpel photo check` and `ktpel signature` (cli/cmd_photo.c). */
 int cmd_photo(int argc, char **argv);
 int cmd_signature(int argc, char **argv);

@@ -22,6 +22,8 @@ static const cli_command commands[] = {
     {"report", "data center: static HTML pages for adjudication (report dedup)", cmd_report},
     {"backup", "data center: hot copy of the store with a manifest; verify a backup", cmd_backup},
     {"restore", "data center: restore a verified backup into an empty store folder", cmd_restore},
+    {"card", "personalisation: render the card print (PNG at 300 dpi, PDF)", cmd_card},
+    {"chip", "personalisation: write the chip data (signed LDS); read and verify it", cmd_chip},
     {"photo", "station: check a face photo (ICAO-style) and cut the portrait", cmd_photo},
     {"signature", "station: signature image from a scan or pen points", cmd_signature},
     {"station", "enrolment station: attached devices, fingerprint capture", cmd_station},

@@ -49,11 +49,20 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_adjudicate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* `ktpel report pipeline` (cli/cmd_report_pipeline.c), called by cmd_report with argv[0] ==
+ * "pipeline". */
+int cmd_report_pipeline(int argc, char **argv);
 
 /* Personalisation (issue 8, cli/cmd_card.c): `ktpel card render` (the card print) and
  * `ktpel chip write|read` (the chip data). */
 int cmd_card(int argc, char **argv);
 int cmd_chip(int argc, char **argv);
+/* Personalisation run, kecamatan desk, receipts import (issue 8): `ktpel personalize`
+ * (cli/cmd_personalize.c), `ktpel verify` (cli/cmd_verify.c), `ktpel receipts`
+ * (cli/cmd_receipts.c). */
+int cmd_personalize(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_receipts(int argc, char **argv);
 
 /* Station (issue 6): `ktpel photo check` and `ktpel signature` (cli/cmd_photo.c). */
 int cmd_photo(int argc, char **argv);
@@ -65,6 +74,9 @@ int cmd_station(int argc, char **argv);
 /* `ktpel station send` (cli/cmd_station_send.c): a row of cmd_station's table, argv[0] ==
  * "send". */
 int cmd_station_send(int argc, char **argv);
+/* `ktpel station enrol` (cli/cmd_station_enrol.c): the operator's workflow, a row of
+ * cmd_station's table, argv[0] == "enrol". */
+int cmd_station_enrol(int argc, char **argv);
 /* The test PKI and sealed packets (issue 6): `ktpel pki`, `ktpel packet`. */
 int cmd_pki(int argc, char **argv);
 int cmd_packet(int argc, char **argv);

@@ -102,7 +102,8 @@ int cmd_adjudicate(int argc, char **argv)
 
 static void report_usage(FILE *out)
 {
-    fprintf(out, "usage: ktpel report dedup -o DIR [--store DIR]\n\n"
+    fprintf(out, "usage: ktpel report dedup -o DIR [--store DIR]\n"
+                 "       ktpel report pipeline -o DIR [--store DIR] ... (its own --help)\n\n"
                  "Writes DIR/index.html and one page per resident awaiting adjudication\n"
                  "(DIR/kasus-NIK.html): the resident and each candidate side by side, scores per\n"
                  "finger, minutiae drawings with the matched pairs joined. Static pages in Bahasa\n"
@@ -113,6 +114,8 @@ int cmd_report(int argc, char **argv)
 {
     const char *store_dir = dc_default_store(), *out = NULL;
     bool dedup = false;
+    if (argc > 1 && strcmp(argv[1], "pipeline") == 0)
+        return cmd_report_pipeline(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         int o = dc_store_option(argc, argv, &i, &store_dir);
         if (o < 0)

@@ -40,6 +40,13 @@ static const station_subcommand subcommands[] = {
     {"send", "--spool DIR --inbox DIR [--json]",
      "move sealed packets from the spool into the data center's inbox (never half-written)",
      cmd_station_send},
+    {"enrol",
+     "--nik NIK [--record FILE] --station-cert C --station-key K --dc-cert D --spool DIR "
+     "--operator ID [--from DIR] [--finger-device ID | --virtual-scanner] [--camera SRC] "
+     "[--iris-camera SRC] [--signature IMG | --pen CSV] [--missing N:REASON] [--confirm]",
+     "the operator's workflow: photo, signature, ten fingers, irises, index-finger "
+     "verification, confirmation; a sealed packet in the spool (`enrol --help`)",
+     cmd_station_enrol},
 };
 
 static void print_usage(FILE *out)

@@ -24,8 +24,9 @@
 #define PATH_BYTES 4200
 
 static const char *const db_names[KTPEL_BACKUP_DBS] = {
-    "meta",  "residents", "fp_iso",          "fp_compact",     "status",
-    "queue", "results",   "gallery_members", "gallery_chunks", "audit",
+    "meta",   "residents", "fp_iso",          "fp_compact",     "status",
+    "queue",  "results",   "gallery_members", "gallery_chunks", "audit",
+    "images", "captures",  "packets",         "iris",           "cards",
 };
 
 const char *ktpel_backup_db_name(int i)
@@ -36,8 +37,9 @@ const char *ktpel_backup_db_name(int i)
 static MDB_dbi db_handle(const ktpel_store *s, int i)
 {
     const MDB_dbi handles[KTPEL_BACKUP_DBS] = {
-        s->meta,  s->residents, s->fp_iso,          s->fp_compact,     s->status,
-        s->queue, s->results,   s->gallery_members, s->gallery_chunks, s->audit,
+        s->meta,   s->residents, s->fp_iso,          s->fp_compact,     s->status,
+        s->queue,  s->results,   s->gallery_members, s->gallery_chunks, s->audit,
+        s->images, s->captures,  s->packets,         s->iris,           s->cards,
     };
     return handles[i];
 }

@@ -17,6 +17,7 @@
 #include "ktpel/fp_match.h"
 
 #include "dedup_internal.h"
+#include "dedup_results.h"
 #include "gallery.h"
 #include "store_internal.h"
 
@@ -30,6 +31,8 @@ typedef struct gallery_view {
     dc_chunk *chunk[DC_FINGERS + 1]; /* [position][chunk]; count 0 = no chunk */
     void **copies;                   /* aligned copies of misaligned chunks */
     size_t copy_count;
+    const ktpel_iris_code **iris[DC_EYES]; /* [eye][gallery id], NULL: no code */
+    ktpel_iris_code *iris_codes;           /* the parsed codes (64-byte aligned) */
 } gallery_view;
 
 /* ---- candidates ---------------------------------------------------------------------------- */
@@ -42,12 +45,14 @@ static int better(const ktpel_dedup_candidate *a, const ktpel_dedup_candidate *b
     return strcmp(a->nik, b->nik) < 0;
 }
 
-void dc_candidates_add(dc_candidate_list *l, const char *nik, double score)
+void dc_candidates_add(dc_candidate_list *l, const char *nik, double score, bool iris_differs)
 {
     ktpel_dedup_candidate c;
+    memset(&c, 0, sizeof c);
     memcpy(c.nik, nik, KTPEL_NIK_LEN);
     c.nik[KTPEL_NIK_LEN] = '\0';
     c.score = score;
+    c.iris_differs = iris_differs;
     if (l->n == KTPEL_DEDUP_MAX_CANDIDATES && !better(&c, &l->c[l->n - 1]))
         return;
     int i = l->n < KTPEL_DEDUP_MAX_CANDIDATES ? l->n++ : l->n - 1;
@@ -69,12 +74,51 @@ static float compare_one(const dc_probe *p, int position, const void *g, bool se
     return ktpel_fp_compare_gated(p->finger[position], g, min_lss, ws);
 }
 
-/* Resident score of probe p against another resident whose templates of each position are
- * other[pos] (serialised blocks in the map, or compact templates of the batch). The
- * first stage (index fingers) may end it early: such a pair scores below every threshold. */
-static double score_pair(const dc_probe *p, const void *const *other, bool serialised,
-                         ktpel_fp_workspace *ws, dc_search_counts *n)
+/* Evidence of the eyes that both residents have (0..2 values into x; eye order right, left)
+ * and whether the irises refute the pair: both eyes compared over enough bits, both far
+ * from a match (docs/dedup.md). */
+static int iris_evidence(const dc_dedup_batch *b, const dc_probe *p,
+                         const ktpel_iris_code *const *other, double *x, bool *differs,
+                         dc_search_counts *n)
 {
+    int m = 0, far = 0;
+    for (int e = 0; e < DC_EYES; e++) {
+        if (!p->iris_probe[e] || !other[e])
+            continue;
+        ktpel_iris_score sc = ktpel_iris_probe_compare(p->iris_probe[e], other[e]);
+        double hd = sc.hd_norm < 0 ? 0 : sc.hd_norm;
+        x[m++] = hd >= 0.5 ? 0 : b->iris_evidence[(int)(hd * DC_IRIS_STEPS)];
+        far += sc.bits_compared >= KTPEL_DEDUP_IRIS_DIFFER_BITS &&
+               sc.hd_norm >= KTPEL_DEDUP_IRIS_DIFFER_HD;
+    }
+    n->iris += (uint64_t)m;
+    *differs = far == DC_EYES;
+    return m;
+}
+
+/* The resident score of the finger scores and the eyes' evidence. */
+static double fuse(const float *scores, int m, const double *eyes, int k)
+{
+    double x[DC_FINGERS + DC_EYES];
+    for (int i = 0; i < m; i++)
+        x[i] = ktpel_dedup_finger_evidence(scores[i]);
+    for (int i = 0; i < k; i++)
+        x[m + i] = eyes[i];
+    return ktpel_dedup_fuse_evidence(x, m + k);
+}
+
+/* Resident score of probe p against another resident whose templates of each position are
+ * other[pos] (serialised blocks in the map, or compact templates of the batch) and whose iris
+ * codes are other_iris[eye]. The first stage (index fingers, and the eyes: cheap) may end it
+ * early: such a pair scores below every threshold. */
+static double score_pair(const dc_dedup_batch *b, const dc_probe *p, const void *const *other,
+                         const ktpel_iris_code *const *other_iris, bool serialised,
+                         ktpel_fp_workspace *ws, dc_search_counts *n, bool *iris_differs)
+{
+    double eyes[DC_EYES], xe = 0;
+    int ne = iris_evidence(b, p, other_iris, eyes, iris_differs, n);
+    for (int i = 0; i < ne; i++)
+        xe += eyes[i];
     float scores[DC_FINGERS];
     int m = 0;
     bool done[DC_FINGERS + 1] = {0};
@@ -94,8 +138,8 @@ static double score_pair(const dc_probe *p, const void *const *other, bool seria
     }
     n->comparisons += (uint64_t)stage1;
     n->pairs++;
-    if (stage1 > 0 && x1 < STAGE1_MIN_EVIDENCE)
-        return ktpel_dedup_fuse(scores, m);
+    if (stage1 > 0 && x1 + xe < STAGE1_MIN_EVIDENCE)
+        return fuse(scores, m, eyes, ne);
     n->full_pairs++;
     /* A first-stage finger that exited early scored 0; the fusion needs its real score. */
     for (int k = 0; k < stage1; k++)
@@ -109,7 +153,7 @@ static double score_pair(const dc_probe *p, const void *const *other, bool seria
         scores[m++] = compare_one(p, pos, other[pos], serialised, 0, ws);
         n->comparisons++;
     }
-    return ktpel_dedup_fuse(scores, m);
+    return fuse(scores, m, eyes, ne);
 }
 
 /* ---- the gallery view ------------------------------------------------------------------------ */
@@ -121,7 +165,66 @@ static void view_free(gallery_view *v)
     for (size_t i = 0; i < v->copy_count; i++)
         free(v->copies[i]);
     free(v->copies);
+    for (int e = 0; e < DC_EYES; e++)
+        free(v->iris[e]);
+    free(v->iris_codes);
     memset(v, 0, sizeof *v);
+}
+
+/* The iris code of one NIK and eye (0 right, 1 left) as stored; rc MDB_NOTFOUND if none. */
+static int iris_get(ktpel_store *s, MDB_txn *txn, const void *nik, int e, MDB_val *v)
+{
+    uint8_t key[KTPEL_NIK_LEN + 1];
+    memcpy(key, nik, KTPEL_NIK_LEN);
+    key[KTPEL_NIK_LEN] = (uint8_t)DC_EYE_LABEL(e);
+    MDB_val k = {sizeof key, key};
+    return mdb_get(txn, s->iris, &k, v);
+}
+
+/* The gallery's iris codes by gallery id: parsed once per batch (a store without irises
+ * costs one mdb_stat). */
+static ktpel_err view_open_iris(ktpel_store *s, MDB_txn *txn, gallery_view *v, ktpel_errbuf *eb)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, s->iris, &st);
+    if (rc)
+        return dc_mdb_fail(eb, rc, "stat iris");
+    if (st.ms_entries == 0 || v->residents == 0)
+        return KTPEL_OK;
+    for (int e = 0; e < DC_EYES; e++)
+        if (!(v->iris[e] = calloc(v->residents, sizeof *v->iris[e])))
+            return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    v->iris_codes = aligned_alloc(64, st.ms_entries * sizeof *v->iris_codes);
+    if (!v->iris_codes)
+        return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory for iris codes");
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, s->gallery_members, &cur)))
+        return dc_mdb_fail(eb, rc, "gallery members cursor");
+    size_t used = 0;
+    ktpel_err err = KTPEL_OK;
+    MDB_val k, m;
+    for (rc = mdb_cursor_get(cur, &k, &m, MDB_FIRST); !err && rc == 0;
+         rc = mdb_cursor_get(cur, &k, &m, MDB_NEXT)) {
+        uint32_t gid = k.mv_size == 4 ? dc_get_be32(k.mv_data) : UINT32_MAX;
+        if (gid >= v->residents || m.mv_size != KTPEL_NIK_LEN) {
+            err = ktpel_fail(eb, KTPEL_EFORMAT, "gallery member malformed");
+            break;
+        }
+        for (int e = 0; !err && e < DC_EYES && used < st.ms_entries; e++) {
+            MDB_val code;
+            int crc = iris_get(s, txn, m.mv_data, e, &code);
+            if (crc == MDB_NOTFOUND)
+                continue;
+            err = crc ? dc_mdb_fail(eb, crc, "read iris code")
+                      : ktpel_iris_code_parse(code.mv_data, code.mv_size, &v->iris_codes[used], eb);
+            if (err)
+                ktpel_fail_context(eb, "NIK %.16s eye %d: ", (const char *)m.mv_data, e + 1);
+            else
+                v->iris[e][gid] = &v->iris_codes[used++];
+        }
+    }
+    mdb_cursor_close(cur);
+    return err;
 }
 
 /* A chunk whose templates are not 64-byte aligned where LMDB put it is copied once. */
@@ -173,6 +276,8 @@ static ktpel_err view_open(ktpel_store *s, MDB_txn *txn, gallery_view *v, ktpel_
                 err = dc_chunk_parse(val.mv_data, val.mv_size, &v->chunk[p][c], eb);
         }
     }
+    if (!err)
+        err = view_open_iris(s, txn, v, eb);
     if (err)
         view_free(v);
     return err;
@@ -201,6 +306,7 @@ static ktpel_err gallery_nik(ktpel_store *s, MDB_txn *txn, uint32_t gid, char *n
 typedef struct hit {
     uint32_t probe, gid;
     double score;
+    bool iris_differs;
 } hit;
 
 typedef struct hit_list {
@@ -236,9 +342,13 @@ static void search_chunk(const dc_dedup_batch *b, const gallery_view *v, uint32_
         for (int pos = 1; pos <= DC_FINGERS; pos++)
             if (i < v->chunk[pos][c].count)
                 other[pos] = dc_chunk_template(&v->chunk[pos][c], i);
+        const ktpel_iris_code *eyes[DC_EYES] = {0};
+        for (int e = 0; e < DC_EYES; e++)
+            eyes[e] = v->iris[e] ? v->iris[e][first + i] : NULL;
         for (size_t j = 0; j < b->count; j++) {
-            double score = score_pair(&b->probes[j], other, true, w, n);
-            if (score >= t_adj[j] && hit_push(mine, (hit){(uint32_t)j, first + i, score}))
+            bool differs;
+            double score = score_pair(b, &b->probes[j], other, eyes, true, w, n, &differs);
+            if (score >= t_adj[j] && hit_push(mine, (hit){(uint32_t)j, first + i, score, differs}))
                 *failed = 1;
         }
     }
@@ -251,8 +361,8 @@ static ktpel_err search_gallery(dc_dedup_batch *b, const gallery_view *v, const 
                                 hit_list *hits, ktpel_errbuf *eb)
 {
     int failed = 0;
-    uint64_t comparisons = 0, pairs = 0, full = 0;
-#pragma omp parallel num_threads(b->threads) reduction(+ : comparisons, pairs, full) reduction(| : failed)
+    uint64_t comparisons = 0, pairs = 0, full = 0, iris = 0;
+#pragma omp parallel num_threads(b->threads) reduction(+ : comparisons, pairs, full, iris) reduction(| : failed)
     {
         hit_list mine = {0};
         dc_search_counts n = {0};
@@ -263,6 +373,7 @@ static ktpel_err search_gallery(dc_dedup_batch *b, const gallery_view *v, const 
         comparisons += n.comparisons;
         pairs += n.pairs;
         full += n.full_pairs;
+        iris += n.iris;
 #pragma omp critical(dedup_hits)
         for (size_t i = 0; i < mine.n; i++)
             if (hit_push(hits, mine.h[i]))
@@ -272,6 +383,7 @@ static ktpel_err search_gallery(dc_dedup_batch *b, const gallery_view *v, const 
     b->counts.comparisons += comparisons;
     b->counts.pairs += pairs;
     b->counts.full_pairs += full;
+    b->counts.iris += iris;
     return failed ? ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory for hits") : KTPEL_OK;
 }
 
@@ -281,9 +393,13 @@ static void decide(dc_probe *p, const dc_candidate_list *l, double t_dup)
     memcpy(d->nik, p->nik, sizeof d->nik);
     d->candidate_count = l->n;
     memcpy(d->candidates, l->c, (size_t)l->n * sizeof *l->c);
-    d->decision = l->n == 0                ? KTPEL_STATUS_UNIQUE
-                  : l->c[0].score >= t_dup ? KTPEL_STATUS_DUPLICATE
-                                           : KTPEL_STATUS_ADJUDICATE;
+    /* A DUPLICATE needs a candidate above the threshold that the irises do not refute. */
+    bool dup = false;
+    for (int i = 0; i < l->n; i++)
+        dup |= l->c[i].score >= t_dup && !l->c[i].iris_differs;
+    d->decision = l->n == 0 ? KTPEL_STATUS_UNIQUE
+                  : dup     ? KTPEL_STATUS_DUPLICATE
+                            : KTPEL_STATUS_ADJUDICATE;
 }
 
 void dc_dedup_thresholds(const ktpel_dedup_options *opt, size_t gallery, size_t count,
@@ -306,7 +422,8 @@ ktpel_err dc_dedup_search(dc_dedup_batch *b, MDB_txn *txn, const double *t_adj,
         char nik[KTPEL_NIK_LEN + 1];
         err = gallery_nik(b->s, txn, hits.h[h].gid, nik, eb);
         if (!err)
-            dc_candidates_add(&lists[hits.h[h].probe], nik, hits.h[h].score);
+            dc_candidates_add(&lists[hits.h[h].probe], nik, hits.h[h].score,
+                              hits.h[h].iris_differs);
     }
     if (copies)
         *copies += v.copy_count;
@@ -326,9 +443,12 @@ void dc_dedup_decide(dc_dedup_batch *b, size_t gallery, const double *t_adj,
             const void *other[DC_FINGERS + 1] = {0};
             for (int pos = 1; pos <= DC_FINGERS; pos++)
                 other[pos] = b->probes[j].finger[pos];
-            double score = score_pair(&b->probes[i], other, false, b->ws[0], &b->counts);
+            const ktpel_iris_code *eyes[DC_EYES] = {b->probes[j].iris[0], b->probes[j].iris[1]};
+            bool differs;
+            double score =
+                score_pair(b, &b->probes[i], other, eyes, false, b->ws[0], &b->counts, &differs);
             if (score >= t_adj[i])
-                dc_candidates_add(&lists[i], b->probes[j].nik, score);
+                dc_candidates_add(&lists[i], b->probes[j].nik, score, differs);
         }
         decide(&b->probes[i], &lists[i],
                ktpel_dedup_threshold(b->opt->fpir_duplicate, gallery + i));
@@ -358,10 +478,28 @@ static ktpel_err decide_batch(dc_dedup_batch *b, MDB_txn *txn, size_t gallery, u
 
 void dc_dedup_probes_free(dc_probe *probes, size_t count)
 {
-    for (size_t i = 0; probes && i < count; i++)
+    for (size_t i = 0; probes && i < count; i++) {
         for (int pos = 0; pos <= DC_FINGERS; pos++)
             ktpel_fp_compact_free(probes[i].finger[pos]);
+        for (int e = 0; e < DC_EYES; e++) {
+            free(probes[i].iris[e]);
+            ktpel_iris_probe_free(probes[i].iris_probe[e]);
+        }
+    }
     free(probes);
+}
+
+ktpel_err dc_probe_set_iris(dc_probe *p, int e, const void *serial, size_t len, ktpel_errbuf *eb)
+{
+    p->iris[e] = aligned_alloc(64, sizeof *p->iris[e]);
+    if (!p->iris[e])
+        return ktpel_fail(eb, KTPEL_ENOMEM, "dedup: out of memory");
+    ktpel_err err = ktpel_iris_code_parse(serial, len, p->iris[e], eb);
+    if (!err)
+        err = ktpel_iris_probe_new(p->iris[e], KTPEL_IRIS_DEFAULT_SHIFT, &p->iris_probe[e], eb);
+    if (err)
+        ktpel_fail_context(eb, "NIK %s eye %d: ", p->nik, DC_EYE_LABEL(e));
+    return err;
 }
 
 /* The first `want` queue entries and their compact templates (copied out of the map). */
@@ -402,6 +540,14 @@ ktpel_err dc_dedup_load_probes(ktpel_store *s, MDB_txn *txn, size_t want, dc_pro
             if (err)
                 ktpel_fail_context(eb, "NIK %s finger %d: ", p->nik, pos);
         }
+        for (int e = 0; !err && e < DC_EYES; e++) {
+            MDB_val code;
+            int irc = iris_get(s, txn, p->nik, e, &code);
+            if (irc && irc != MDB_NOTFOUND)
+                err = dc_mdb_fail(eb, irc, "read iris code");
+            else if (irc == 0)
+                err = dc_probe_set_iris(p, e, code.mv_data, code.mv_size, eb);
+        }
     }
     mdb_cursor_close(cur);
     if (err) {
@@ -413,33 +559,13 @@ ktpel_err dc_dedup_load_probes(ktpel_store *s, MDB_txn *txn, size_t want, dc_pro
     return KTPEL_OK;
 }
 
-static ktpel_err put_result(ktpel_store *s, MDB_txn *txn, const ktpel_dedup_decision *d,
-                            ktpel_errbuf *eb)
-{
-    uint8_t buf[11 + KTPEL_DEDUP_MAX_CANDIDATES * (KTPEL_NIK_LEN + 8)];
-    buf[0] = 1;
-    buf[1] = (uint8_t)d->decision;
-    dc_put_be64(buf + 2, d->batch);
-    buf[10] = (uint8_t)d->candidate_count;
-    size_t off = 11;
-    for (int i = 0; i < d->candidate_count; i++) {
-        memcpy(buf + off, d->candidates[i].nik, KTPEL_NIK_LEN);
-        uint64_t bits;
-        memcpy(&bits, &d->candidates[i].score, 8);
-        dc_put_be64(buf + off + KTPEL_NIK_LEN, bits);
-        off += KTPEL_NIK_LEN + 8;
-    }
-    MDB_val k = DC_NIK_KEY(d->nik), v = {off, buf};
-    int rc = mdb_put(txn, s->results, &k, &v, 0);
-    return rc ? dc_mdb_fail(eb, rc, "write result") : KTPEL_OK;
-}
-
 static void describe(const ktpel_dedup_decision *d, char *text, size_t size)
 {
     int n = snprintf(text, size, "%s", ktpel_status_id(d->decision));
     for (int i = 0; i < d->candidate_count && i < 3 && n > 0 && (size_t)n < size; i++)
-        n += snprintf(text + n, size - (size_t)n, "%s%s %.2f", i ? ", " : ": candidates ",
-                      d->candidates[i].nik, d->candidates[i].score);
+        n += snprintf(text + n, size - (size_t)n, "%s%s %.2f%s", i ? ", " : ": candidates ",
+                      d->candidates[i].nik, d->candidates[i].score,
+                      d->candidates[i].iris_differs ? " (irises differ)" : "");
 }
 
 /* Commits the decided batch: results, statuses, audit, queue, gallery, batch counter. */
@@ -468,7 +594,7 @@ ktpel_err dc_dedup_commit(dc_dedup_batch *b, uint64_t batch_no, ktpel_errbuf *eb
         char text[KTPEL_STATUS_REASON_MAX + 1];
         describe(&p->decision, text, sizeof text);
         if (!err)
-            err = put_result(b->s, txn, &p->decision, eb);
+            err = dc_result_write(b->s, txn, &p->decision, eb);
         if (!err)
             err = dc_audit_append(b->s, txn, KTPEL_AUDIT_DECISION, b->opt->time, actor, p->nik,
                                   text, eb);
@@ -561,6 +687,7 @@ static ktpel_err run_batches(dc_dedup_batch *b, ktpel_dedup_decision_fn fn, void
     st->comparisons = b->counts.comparisons;
     st->pairs = b->counts.pairs;
     st->full_pairs = b->counts.full_pairs;
+    st->iris_comparisons = b->counts.iris;
     return err;
 }
 
@@ -607,6 +734,8 @@ ktpel_err dc_dedup_workspaces_new(dc_dedup_batch *b, ktpel_errbuf *eb)
     ktpel_err err = KTPEL_OK;
     for (int t = 0; !err && t < b->threads; t++)
         err = ktpel_fp_workspace_new(&b->ws[t], eb);
+    for (int k = 0; k <= DC_IRIS_STEPS / 2; k++)
+        b->iris_evidence[k] = ktpel_dedup_iris_evidence((double)k / DC_IRIS_STEPS);
     return err;
 }
 
@@ -645,28 +774,6 @@ ktpel_err ktpel_dedup_run(ktpel_store *s, const ktpel_dedup_options *opt,
 
 /* ---- reading decisions ------------------------------------------------------------------- */
 
-static ktpel_err decode_result(const MDB_val *k, const MDB_val *v, ktpel_dedup_decision *d,
-                               ktpel_errbuf *eb)
-{
-    const uint8_t *p = v->mv_data;
-    memset(d, 0, sizeof *d);
-    if (k->mv_size != KTPEL_NIK_LEN || v->mv_size < 11 || p[0] != 1 ||
-        p[10] > KTPEL_DEDUP_MAX_CANDIDATES ||
-        v->mv_size != 11 + (size_t)p[10] * (KTPEL_NIK_LEN + 8))
-        return ktpel_fail(eb, KTPEL_EFORMAT, "dedup: malformed result");
-    memcpy(d->nik, k->mv_data, KTPEL_NIK_LEN);
-    d->decision = (ktpel_status)p[1];
-    d->batch = dc_get_be64(p + 2);
-    d->candidate_count = p[10];
-    for (int i = 0; i < d->candidate_count; i++) {
-        const uint8_t *c = p + 11 + (size_t)i * (KTPEL_NIK_LEN + 8);
-        memcpy(d->candidates[i].nik, c, KTPEL_NIK_LEN);
-        uint64_t bits = dc_get_be64(c + KTPEL_NIK_LEN);
-        memcpy(&d->candidates[i].score, &bits, 8);
-    }
-    return KTPEL_OK;
-}
-
 ktpel_err ktpel_dedup_decisions(ktpel_store *s, ktpel_dedup_decision_fn fn, void *ctx,
                                 ktpel_errbuf *eb)
 {
@@ -686,7 +793,7 @@ ktpel_err ktpel_dedup_decisions(ktpel_store *s, ktpel_dedup_decision_fn fn, void
     ktpel_dedup_decision d;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !err && rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        err = decode_result(&k, &v, &d, eb);
+        err = dc_result_decode(&k, &v, &d, eb);
         if (!err)
             fn(ctx, &d);
     }

@@ -14,15 +14,23 @@
 
 #include "ktpel/dedup.h"
 #include "ktpel/fp_match.h"
+#include "ktpel/iris.h"
 
+#include "ingest_iris.h"
 #include "store_internal.h"
 
 typedef struct dc_probe {
     char nik[KTPEL_NIK_LEN + 1];
     uint8_t queue_key[8];
     ktpel_fp_compact *finger[DC_FINGERS + 1];
+    ktpel_iris_code *iris[DC_EYES];        /* right, left (64-byte aligned); NULL: none */
+    ktpel_iris_probe *iris_probe[DC_EYES]; /* the same, prepared for many comparisons */
     ktpel_dedup_decision decision;
 } dc_probe;
+
+/* Iris evidence (ktpel_dedup_iris_evidence) tabulated over hd_norm in steps of
+ * 1/DC_IRIS_STEPS, so that the search does not evaluate the binomial model per pair. */
+#define DC_IRIS_STEPS 2000
 
 typedef struct dc_candidate_list {
     ktpel_dedup_candidate c[KTPEL_DEDUP_MAX_CANDIDATES];
@@ -30,7 +38,7 @@ typedef struct dc_candidate_list {
 } dc_candidate_list;
 
 typedef struct dc_search_counts {
-    uint64_t comparisons, pairs, full_pairs;
+    uint64_t comparisons, pairs, full_pairs, iris;
 } dc_search_counts;
 
 typedef struct dc_dedup_batch {
@@ -41,12 +49,14 @@ typedef struct dc_dedup_batch {
     ktpel_fp_workspace **ws; /* one per thread */
     int threads;
     dc_search_counts counts;
+    double iris_evidence[DC_IRIS_STEPS / 2 + 1]; /* at hd_norm = k / DC_IRIS_STEPS, 0..0.5 */
 } dc_dedup_batch;
 
 /* Copies opt with the defaults filled in; checks the batch size. */
 ktpel_err dc_dedup_options_resolve(const ktpel_dedup_options *opt, ktpel_dedup_options *out,
                                    ktpel_errbuf *eb);
-/* Allocates b->threads workspaces (b->threads from opt->threads or OpenMP's default). */
+/* Allocates b->threads workspaces (b->threads from opt->threads or OpenMP's default) and
+ * fills b->iris_evidence. */
 ktpel_err dc_dedup_workspaces_new(dc_dedup_batch *b, ktpel_errbuf *eb);
 void dc_dedup_workspaces_free(dc_dedup_batch *b);
 
@@ -54,7 +64,10 @@ void dc_dedup_workspaces_free(dc_dedup_batch *b);
 int dc_dedup_lock(ktpel_store *s, ktpel_errbuf *eb);
 
 /* Keeps the KTPEL_DEDUP_MAX_CANDIDATES best (higher score, then lower NIK). */
-void dc_candidates_add(dc_candidate_list *l, const char *nik, double score);
+void dc_candidates_add(dc_candidate_list *l, const char *nik, double score, bool iris_differs);
+
+/* Gives probe p the iris code of eye e (0 right, 1 left) from its serialised form. */
+ktpel_err dc_probe_set_iris(dc_probe *p, int e, const void *serial, size_t len, ktpel_errbuf *eb);
 
 /* Searches every probe of b against the gallery of b->s as seen by txn: lists[i] gets the
  * gallery residents scoring at or above t_adj[i]. *copies (may be NULL) counts chunks that

@@ -68,14 +68,16 @@ void ktpel_mpi_finalize(void)
 /* A candidate as sent to rank 0: fixed size, so that MPI_Gatherv moves plain bytes. */
 typedef struct wire_candidate {
     uint32_t probe; /* index in the batch */
-    uint32_t pad;
+    uint32_t flags; /* bit 0: irises differ */
     double score;
     char nik[KTPEL_NIK_LEN];
 } wire_candidate;
 
 /* A probe as exchanged: queue key (8), NIK (16), template size per position (10 x u32 LE),
- * then the serialised compact templates of positions 1..10. */
-#define PROBE_HEAD (8 + KTPEL_NIK_LEN + 4 * DC_FINGERS)
+ * iris code size per eye (right, left: 2 x u32 LE, 0 or 532), then the serialised compact
+ * templates of positions 1..10 and the serialised iris codes. */
+#define PROBE_SIZES (8 + KTPEL_NIK_LEN)
+#define PROBE_HEAD  (8 + KTPEL_NIK_LEN + 4 * (DC_FINGERS + DC_EYES))
 
 typedef struct byte_buf {
     uint8_t *p;
@@ -143,22 +145,24 @@ static ktpel_err pack_queue_head(ktpel_store *s, MDB_txn *txn, size_t want, byte
         uint8_t head[PROBE_HEAD];
         memcpy(head, k.mv_data, 8);
         memcpy(head + 8, v.mv_data, KTPEL_NIK_LEN);
-        MDB_val blob[DC_FINGERS + 1] = {{0, NULL}};
-        for (int pos = 1; !err && pos <= DC_FINGERS; pos++) {
+        /* blob[1..10]: fingers; blob[11..12]: right and left iris */
+        MDB_val blob[DC_FINGERS + DC_EYES + 1] = {{0, NULL}};
+        for (int pos = 1; !err && pos <= DC_FINGERS + DC_EYES; pos++) {
             uint8_t key[KTPEL_NIK_LEN + 1];
             memcpy(key, v.mv_data, KTPEL_NIK_LEN);
-            key[KTPEL_NIK_LEN] = (uint8_t)pos;
+            bool eye = pos > DC_FINGERS;
+            key[KTPEL_NIK_LEN] = (uint8_t)(eye ? DC_EYE_LABEL(pos - DC_FINGERS - 1) : pos);
             MDB_val fk = {sizeof key, key};
-            int frc = mdb_get(txn, s->fp_compact, &fk, &blob[pos]);
+            int frc = mdb_get(txn, eye ? s->iris : s->fp_compact, &fk, &blob[pos]);
             if (frc == MDB_NOTFOUND)
                 blob[pos] = (MDB_val){0, NULL};
             else if (frc)
-                err = dc_mdb_fail(eb, frc, "read compact template");
-            dc_put_le32(head + 8 + KTPEL_NIK_LEN + 4 * (pos - 1), (uint32_t)blob[pos].mv_size);
+                err = dc_mdb_fail(eb, frc, eye ? "read iris code" : "read compact template");
+            dc_put_le32(head + PROBE_SIZES + 4 * (pos - 1), (uint32_t)blob[pos].mv_size);
         }
         if (!err)
             err = buf_append(out, head, sizeof head, eb);
-        for (int pos = 1; !err && pos <= DC_FINGERS; pos++)
+        for (int pos = 1; !err && pos <= DC_FINGERS + DC_EYES; pos++)
             if (blob[pos].mv_size)
                 err = buf_append(out, blob[pos].mv_data, blob[pos].mv_size, eb);
     }
@@ -192,8 +196,8 @@ static ktpel_err index_probes(const uint8_t *all, const int *counts, const int *
                                   r);
             }
             size_t len = PROBE_HEAD;
-            for (int pos = 1; pos <= DC_FINGERS; pos++)
-                len += dc_get_le32(p + 8 + KTPEL_NIK_LEN + 4 * (pos - 1));
+            for (int pos = 1; pos <= DC_FINGERS + DC_EYES; pos++)
+                len += dc_get_le32(p + PROBE_SIZES + 4 * (pos - 1));
             if (len > (size_t)(end - p)) {
                 free(refs);
                 return ktpel_fail(eb, KTPEL_EFORMAT, "dedup --mpi: truncated probe from rank %d",
@@ -237,9 +241,15 @@ static ktpel_err unpack_probes(mpi_run *m, probe_ref *refs, size_t n, ktpel_errb
         memcpy(p->nik, at + 8, KTPEL_NIK_LEN);
         const uint8_t *blob = at + PROBE_HEAD;
         for (int pos = 1; !err && pos <= DC_FINGERS; pos++) {
-            uint32_t len = dc_get_le32(at + 8 + KTPEL_NIK_LEN + 4 * (pos - 1));
+            uint32_t len = dc_get_le32(at + PROBE_SIZES + 4 * (pos - 1));
             if (len && (err = ktpel_fp_compact_deserialise(blob, len, &p->finger[pos], eb)))
                 ktpel_fail_context(eb, "NIK %s finger %d: ", p->nik, pos);
+            blob += len;
+        }
+        for (int e = 0; !err && e < DC_EYES; e++) {
+            uint32_t len = dc_get_le32(at + PROBE_SIZES + 4 * (DC_FINGERS + e));
+            if (len)
+                err = dc_probe_set_iris(p, e, blob, len, eb);
             blob += len;
         }
     }
@@ -304,6 +314,7 @@ static ktpel_err gather_candidates(mpi_run *m, dc_candidate_list *lists, ktpel_e
         for (int c = 0; c < lists[i].n; c++, k++) {
             mine[k].probe = (uint32_t)i;
             mine[k].score = lists[i].c[c].score;
+            mine[k].flags = lists[i].c[c].iris_differs ? 1u : 0u;
             memcpy(mine[k].nik, lists[i].c[c].nik, KTPEL_NIK_LEN);
         }
     ktpel_err err = bad ? ktpel_fail(eb, KTPEL_ENOMEM, "dedup --mpi: out of memory") : KTPEL_OK;
@@ -329,7 +340,7 @@ static ktpel_err gather_candidates(mpi_run *m, dc_candidate_list *lists, ktpel_e
                 memcpy(nik, all[i].nik, KTPEL_NIK_LEN);
                 nik[KTPEL_NIK_LEN] = '\0';
                 if (all[i].probe < m->b.count)
-                    dc_candidates_add(&lists[all[i].probe], nik, all[i].score);
+                    dc_candidates_add(&lists[all[i].probe], nik, all[i].score, all[i].flags & 1u);
             }
         }
         err = all_ok(err, eb) ? KTPEL_OK : stop_code(err);
@@ -529,14 +540,15 @@ ktpel_err ktpel_dedup_mpi_run(const char *dir, const ktpel_dedup_options *opt,
     else
         err = stop_code(err);
     /* totals of every rank's searching */
-    uint64_t local[4] = {m.b.counts.comparisons, m.b.counts.pairs, m.b.counts.full_pairs,
-                         m.st.chunk_copies},
-             sum[4] = {0};
-    MPI_Reduce(local, sum, 4, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    uint64_t local[5] = {m.b.counts.comparisons, m.b.counts.pairs, m.b.counts.full_pairs,
+                         m.st.chunk_copies, m.b.counts.iris},
+             sum[5] = {0};
+    MPI_Reduce(local, sum, 5, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     m.st.comparisons = sum[0];
     m.st.pairs = sum[1];
     m.st.full_pairs = sum[2];
     m.st.chunk_copies = sum[3];
+    m.st.iris_comparisons = sum[4];
     dc_dedup_workspaces_free(&m.b);
     if (lock >= 0)
         close(lock);

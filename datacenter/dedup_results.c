@@ -6,15 +6,16 @@
 
 #include "dedup_results.h"
 
-#define RESULT_HEADER 11
-#define RESULT_ENTRY  (KTPEL_NIK_LEN + 8)
+#define RESULT_HEADER  11
+#define RESULT_ENTRY   (KTPEL_NIK_LEN + 8 + 1) /* NIK, score, flags (bit 0: irises differ) */
+#define RESULT_VERSION 2
 
 ktpel_err dc_result_decode(const MDB_val *k, const MDB_val *v, ktpel_dedup_decision *d,
                            ktpel_errbuf *eb)
 {
     const uint8_t *p = v->mv_data;
     memset(d, 0, sizeof *d);
-    if (k->mv_size != KTPEL_NIK_LEN || v->mv_size < RESULT_HEADER || p[0] != 1 ||
+    if (k->mv_size != KTPEL_NIK_LEN || v->mv_size < RESULT_HEADER || p[0] != RESULT_VERSION ||
         p[10] > KTPEL_DEDUP_MAX_CANDIDATES ||
         v->mv_size != RESULT_HEADER + (size_t)p[10] * RESULT_ENTRY)
         return ktpel_fail(eb, KTPEL_EFORMAT, "dedup result of NIK %.16s: malformed value",
@@ -28,6 +29,7 @@ ktpel_err dc_result_decode(const MDB_val *k, const MDB_val *v, ktpel_dedup_decis
         memcpy(d->candidates[i].nik, c, KTPEL_NIK_LEN);
         uint64_t bits = dc_get_be64(c + KTPEL_NIK_LEN);
         memcpy(&d->candidates[i].score, &bits, 8);
+        d->candidates[i].iris_differs = c[KTPEL_NIK_LEN + 8] & 1;
     }
     return KTPEL_OK;
 }
@@ -51,7 +53,7 @@ ktpel_err dc_result_write(ktpel_store *s, MDB_txn *txn, const ktpel_dedup_decisi
         return ktpel_fail(eb, KTPEL_EINVAL, "dedup result of NIK %s: %d candidates", d->nik,
                           d->candidate_count);
     uint8_t buf[RESULT_HEADER + KTPEL_DEDUP_MAX_CANDIDATES * RESULT_ENTRY];
-    buf[0] = 1;
+    buf[0] = RESULT_VERSION;
     buf[1] = (uint8_t)d->decision;
     dc_put_be64(buf + 2, d->batch);
     buf[10] = (uint8_t)d->candidate_count;
@@ -61,6 +63,7 @@ ktpel_err dc_result_write(ktpel_store *s, MDB_txn *txn, const ktpel_dedup_decisi
         uint64_t bits;
         memcpy(&bits, &d->candidates[i].score, 8);
         dc_put_be64(buf + off + KTPEL_NIK_LEN, bits);
+        buf[off + KTPEL_NIK_LEN + 8] = d->candidates[i].iris_differs ? 1 : 0;
     }
     MDB_val k = DC_NIK_KEY(d->nik), v = {off, buf};
     int rc = mdb_put(txn, s->results, &k, &v, 0);

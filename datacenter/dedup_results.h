@@ -7,7 +7,7 @@
 
 #include "store_internal.h"
 
-/* Decodes a results entry (key NIK, value layout version 1). */
+/* Decodes a results entry (key NIK, value layout version 2, docs/store.md). */
 ktpel_err dc_result_decode(const MDB_val *k, const MDB_val *v, ktpel_dedup_decision *d,
                            ktpel_errbuf *eb);
 /* Reads the result of nik inside txn; KTPEL_ENOTFOUND when it has none. */

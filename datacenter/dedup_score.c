@@ -4,15 +4,27 @@
 
 #include "ktpel/dedup.h"
 #include "ktpel/fp_match.h"
+#include "ktpel/iris.h"
 
 /* Share of calibrated impostor scores at or above the point where evidence starts. */
 #define BASE_FMR 0.1
 
-static double evidence(float score)
+static double evidence_of_fmr(double fmr)
 {
-    double fmr = ktpel_fp_fmr_for_threshold(score);
     double x = -log10(fmr) + log10(BASE_FMR);
     return x > 0 ? x : 0;
+}
+
+double ktpel_dedup_finger_evidence(float score)
+{
+    return evidence_of_fmr(ktpel_fp_fmr_for_threshold(score));
+}
+
+/* The iris engine's model FMR is a calibrated impostor tail like the fingers' (for an
+ * impostor eye, P(x > t) = 0.1 * 10^-t above 0), so an eye fuses as one more finger. */
+double ktpel_dedup_iris_evidence(double hd_norm)
+{
+    return evidence_of_fmr(ktpel_iris_fmr_for_threshold(hd_norm));
 }
 
 /* ln of P(Gamma(k, 1) >= y) = e^-y * sum_{j<k} y^j / j!, for k >= 1, y >= 0. */
@@ -43,9 +55,21 @@ double ktpel_dedup_fuse(const float *finger_scores, int count)
         return 0;
     if (count > KTPEL_MAX_FINGERS_FUSED)
         count = KTPEL_MAX_FINGERS_FUSED;
+    double x[KTPEL_MAX_FINGERS_FUSED];
+    for (int i = 0; i < count; i++)
+        x[i] = ktpel_dedup_finger_evidence(finger_scores[i]);
+    return ktpel_dedup_fuse_evidence(x, count);
+}
+
+double ktpel_dedup_fuse_evidence(const double *evidence, int count)
+{
+    if (!evidence || count <= 0)
+        return 0;
+    if (count > KTPEL_MAX_FINGERS_FUSED)
+        count = KTPEL_MAX_FINGERS_FUSED;
     double x = 0;
     for (int i = 0; i < count; i++)
-        x += evidence(finger_scores[i]);
+        x += evidence[i];
     if (x <= 0)
         return 0;
     /* P(X >= x) = sum over k fingers above the base point of Binomial(count, BASE_FMR)

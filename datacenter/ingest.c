@@ -14,6 +14,8 @@
 #include "ktpel/image.h"
 #include "ktpel/ingest.h"
 
+#include "ingest_internal.h"
+#include "ingest_iris.h"
 #include "store_internal.h"
 
 #define FILE_MAX     (32u << 20) /* bytes, any one file of an enrolment */
@@ -55,6 +57,9 @@ typedef struct enrolment {
     size_t compact_len[DC_FINGERS + 1];
     int fingers;
     uint8_t digest[32];
+    dc_image images[FILES_MAX]; /* face, signature, finger and iris images, as read */
+    int image_count;
+    dc_iris_codes iris; /* from iris_right_1.png, iris_left_1.png */
 } enrolment;
 
 static void enrolment_free(enrolment *e)
@@ -66,6 +71,8 @@ static void enrolment_free(enrolment *e)
     free(e->tmpl);
     for (int p = 0; p <= DC_FINGERS; p++)
         free(e->compact[p]);
+    for (int i = 0; i < e->image_count; i++)
+        free(e->images[i].data);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -244,10 +251,12 @@ static ktpel_err check_iso(enrolment *e, const char *name, int capture, ktpel_er
 /* Compact templates of capture 1, serialised for the store. */
 static ktpel_err build_compacts(enrolment *e, ktpel_errbuf *eb)
 {
+    if ((!e->tmpl || e->tmpl->view_count == 0) && dc_iris_count(&e->iris))
+        return KTPEL_OK; /* no usable fingers: deduplicated by its irises */
     if (!e->tmpl || e->tmpl->view_count == 0)
         return ktpel_fail(eb, KTPEL_EFORMAT,
                           "no finger templates (fingers_1.iso) or images "
-                          "(finger_NN_1.png)");
+                          "(finger_NN_1.png), and no iris images");
     for (int v = 0; v < e->tmpl->view_count; v++) {
         int p = e->tmpl->views[v].position;
         ktpel_fp_compact *c;
@@ -303,9 +312,19 @@ static ktpel_err read_file(enrolment *e, const char *dir, const char *name, file
         err = check_finger_image(e, name, data, len, position, capture, eb);
     else if ((err = ktpel_image_decode(data, len, KTPEL_IMAGE_RGB, 0, &img, eb)))
         ktpel_fail_context(eb, "%s: ", name);
+    if (!err && kind == FILE_IMAGE)
+        err = dc_iris_take(&e->iris, name, &img, eb);
     ktpel_image_free(&img);
-    free(data);
-    return err;
+    /* Kept for the images database (docs/store.md). */
+    dc_image *slot = &e->images[e->image_count];
+    if (err || e->image_count == FILES_MAX || !dc_image_key_of(name, slot->key)) {
+        free(data);
+        return err;
+    }
+    slot->data = data;
+    slot->len = len;
+    e->image_count++;
+    return KTPEL_OK;
 }
 
 /* Reads the folder's files (the digest covers every file that is used), checks them. */
@@ -396,6 +415,10 @@ static ktpel_err put_enrolment(ktpel_store *s, MDB_txn *txn, const enrolment *e,
             err = put(txn, s->fp_compact, key, sizeof key, e->compact[p], e->compact_len[p],
                       "write compact template", eb);
     }
+    if (!err)
+        err = dc_images_put(s, txn, nik, e->images, e->image_count, eb);
+    if (!err)
+        err = dc_iris_put(s, txn, &e->iris, nik, eb);
     char text[600];
     snprintf(text, sizeof text, "enrolment %s: %d fingers, %d captures", e->label, e->fingers,
              e->captures);
@@ -424,8 +447,8 @@ static ktpel_err put_enrolment(ktpel_store *s, MDB_txn *txn, const enrolment *e,
 
 /* Stores a checked enrolment, or finds it already there. */
 static ktpel_err store_enrolment(ktpel_store *s, const enrolment *e,
-                                 const ktpel_ingest_options *opt, const char *actor,
-                                 ktpel_ingest_result *out, ktpel_errbuf *eb)
+                                 const ktpel_ingest_options *opt, const dc_ingest_hook *hook,
+                                 const char *actor, ktpel_ingest_result *out, ktpel_errbuf *eb)
 {
     const char *nik = e->app->resident.nik;
     MDB_txn *txn;
@@ -434,24 +457,27 @@ static ktpel_err store_enrolment(ktpel_store *s, const enrolment *e,
         return err;
     MDB_val k = DC_NIK_KEY(nik), v;
     int rc = mdb_get(txn, s->residents, &k, &v);
+    out->outcome = KTPEL_INGEST_STORED;
     if (rc == 0) {
-        mdb_txn_abort(txn);
         bool same = v.mv_size > 33 && memcmp((const uint8_t *)v.mv_data + 1, e->digest, 32) == 0;
         out->outcome = same ? KTPEL_INGEST_UNCHANGED : KTPEL_INGEST_REJECTED;
         if (!same)
             snprintf(out->reason, sizeof out->reason,
                      "NIK %s is already stored with different content", nik);
-        return KTPEL_OK;
-    }
-    if (rc != MDB_NOTFOUND)
+    } else if (rc != MDB_NOTFOUND) {
         err = dc_mdb_fail(eb, rc, "read resident");
-    if (!err)
+    }
+    /* The hook (a sealed packet's bookkeeping) sees the outcome first and may reject. */
+    if (!err && hook && out->outcome != KTPEL_INGEST_REJECTED)
+        err = hook->fn(hook->ctx, s, txn, nik, out, eb);
+    if (!err && out->outcome == KTPEL_INGEST_STORED)
         err = put_enrolment(s, txn, e, nik, opt, actor, eb);
-    if (err) {
+    bool write =
+        out->outcome == KTPEL_INGEST_STORED || (hook && out->outcome == KTPEL_INGEST_UNCHANGED);
+    if (err || !write) {
         mdb_txn_abort(txn);
         return err;
     }
-    out->outcome = KTPEL_INGEST_STORED;
     return dc_txn_commit(txn, eb);
 }
 
@@ -468,6 +494,13 @@ static const char *base_name(const char *dir)
 
 ktpel_err ktpel_ingest_enrolment(ktpel_store *s, const char *dir, const ktpel_ingest_options *opt,
                                  ktpel_ingest_result *out, ktpel_errbuf *eb)
+{
+    return dc_ingest_enrolment(s, dir, opt, NULL, out, eb);
+}
+
+ktpel_err dc_ingest_enrolment(ktpel_store *s, const char *dir, const ktpel_ingest_options *opt,
+                              const dc_ingest_hook *hook, ktpel_ingest_result *out,
+                              ktpel_errbuf *eb)
 {
     if (!s || !dir || !opt || !opt->regions || !out)
         return ktpel_fail(eb, KTPEL_EINVAL, "ktpel_ingest_enrolment: NULL argument");
@@ -488,7 +521,7 @@ ktpel_err ktpel_ingest_enrolment(ktpel_store *s, const char *dir, const ktpel_in
     if (!bad) {
         out->fingers = e->fingers;
         out->captures = e->captures;
-        err = store_enrolment(s, e, opt, actor, out, eb);
+        err = store_enrolment(s, e, opt, hook, actor, out, eb);
     } else {
         out->outcome = KTPEL_INGEST_REJECTED;
         snprintf(out->reason, sizeof out->reason, "%s", ktpel_errbuf_message(&why));

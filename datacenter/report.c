@@ -17,6 +17,7 @@
 #include "ktpel/imgproc.h"
 #include "ktpel/report.h"
 
+#include "report_html.h"
 #include "store_internal.h"
 
 /* Drawings are shown at this share of the templates' pixel size. */
@@ -24,15 +25,9 @@
 #define DRAW_GAP   24
 #define REPORT_PI  3.14159265358979323846
 
-/* ---- text buffer ----------------------------------------------------------------------------- */
+/* ---- text buffer (report_html.h) ------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    bool failed;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t len)
+void sb_put(sbuf *b, const char *s, size_t len)
 {
     if (b->failed)
         return;
@@ -53,8 +48,7 @@ static void sb_put(sbuf *b, const char *s, size_t len)
     b->p[b->n] = '\0';
 }
 
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
+void sb_printf(sbuf *b, const char *fmt, ...)
 {
     char small[1024];
     va_list ap;
@@ -117,7 +111,7 @@ size_t ktpel_html_escape(const char *text, char *out, size_t size)
 }
 
 /* Appends text HTML-escaped. */
-static void sb_esc(sbuf *b, const char *text)
+void sb_esc(sbuf *b, const char *text)
 {
     for (const char *s = text; *s;) {
         size_t run = 0;
@@ -132,7 +126,7 @@ static void sb_esc(sbuf *b, const char *text)
     }
 }
 
-static void sb_base64(sbuf *b, const uint8_t *data, size_t len)
+void sb_base64(sbuf *b, const uint8_t *data, size_t len)
 {
     static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (size_t i = 0; i < len; i += 3) {
@@ -158,14 +152,22 @@ typedef struct person {
     ktpel_fp_template *tmpl; /* capture 1; NULL when none is stored */
     ktpel_fp_compact *finger[DC_FINGERS + 1];
     int view[DC_FINGERS + 1]; /* view index of each position, -1 when absent */
+    /* Stored images (capture 1, as ingested); NULL when none. */
+    uint8_t *face;
+    size_t face_len;
+    uint8_t *print[DC_FINGERS + 1];
+    size_t print_len[DC_FINGERS + 1];
 } person;
 
 static void person_free(person *p)
 {
     free(p->app);
     free(p->tmpl);
-    for (int i = 0; i <= DC_FINGERS; i++)
+    for (int i = 0; i <= DC_FINGERS; i++) {
         ktpel_fp_compact_free(p->finger[i]);
+        free(p->print[i]);
+    }
+    free(p->face);
     memset(p, 0, sizeof *p);
 }
 
@@ -240,6 +242,11 @@ static ktpel_err person_load(ktpel_store *s, const char *nik, person *p, ktpel_e
         p->has_status = ktpel_status_history_current(&h, &p->status);
     ktpel_status_history_free(&h);
     load_fingers(s, p);
+    /* Images are optional (templates-only enrolments have none). */
+    ktpel_store_image_get(s, nik, KTPEL_STORE_IMAGE_FACE, 0, 1, &p->face, &p->face_len, NULL);
+    for (int pos = 1; pos <= DC_FINGERS; pos++)
+        ktpel_store_image_get(s, nik, KTPEL_STORE_IMAGE_FINGER, pos, 1, &p->print[pos],
+                              &p->print_len[pos], NULL);
     return KTPEL_OK;
 }
 
@@ -314,12 +321,27 @@ static void cell(sbuf *b, const char *text, bool differs)
     sb_put(b, "</td>", 5);
 }
 
+/* The stored photo as it was ingested (JPEG), or a note that there is none. */
+static void photo_cell(sbuf *b, const person *p)
+{
+    bool jpeg = p->face && p->face_len > 3 && p->face[0] == 0xFF && p->face[1] == 0xD8;
+    if (!jpeg) {
+        sb_printf(b, "<td class=\"foto\">foto tidak tersimpan</td>");
+        return;
+    }
+    sb_printf(b, "<td><img width=\"180\" alt=\"foto %s\" src=\"data:image/jpeg;base64,", p->nik);
+    sb_base64(b, p->face, p->face_len);
+    sb_printf(b, "\"></td>");
+}
+
 static void demographics(sbuf *b, const person *a, const person *c)
 {
     sb_printf(b, "<table class=\"data\"><tr><th>Data</th><th>Penduduk yang diperiksa</th>"
                  "<th>Kandidat</th></tr>\n");
-    sb_printf(b, "<tr><th>Foto</th><td class=\"foto\">foto tidak tersimpan</td>"
-                 "<td class=\"foto\">foto tidak tersimpan</td></tr>\n");
+    sb_printf(b, "<tr><th>Foto</th>");
+    photo_cell(b, a);
+    photo_cell(b, c);
+    sb_printf(b, "</tr>\n");
     sb_printf(b, "<tr><th>NIK</th><td>%s</td><td>%s</td></tr>\n", a->nik, c->nik);
     if (!a->app || !c->app) {
         sb_printf(b, "<tr><th>Data kependudukan</th>");
@@ -412,6 +434,29 @@ static ktpel_err draw_pairs(ktpel_image *img, const panel *a, const panel *b,
 }
 
 /* Both minutiae sets side by side, the pairs joined, as an <img> with a PNG data URI. */
+/* The stored finger image under a panel, scaled as the drawing (it is the image the template
+ * was extracted from, or captured with it); left white when there is none. */
+static ktpel_err draw_print(ktpel_image *img, const panel *p, const uint8_t *png, size_t len,
+                            ktpel_errbuf *eb)
+{
+    ktpel_image grey = {0}, small = {0};
+    int w = (int)(DRAW_SCALE * p->t->width), h = (int)(DRAW_SCALE * p->t->height);
+    if (!png || w < 1 || h < 1 ||
+        ktpel_image_decode(png, len, KTPEL_IMAGE_GREY, 0, &grey, NULL) != KTPEL_OK)
+        return KTPEL_OK;
+    ktpel_err err = ktpel_image_resize(&grey, w, h, &small, eb);
+    int ox = (int)p->ox;
+    for (int y = 0; !err && y < h && y < img->height; y++)
+        for (int x = 0; x < w && ox + x < img->width; x++) {
+            /* lightened, so that the minutiae stay readable on top */
+            uint8_t v = (uint8_t)(128 + small.data[(size_t)y * (size_t)w + (size_t)x] / 2);
+            memset(img->data + ((size_t)y * (size_t)img->width + (size_t)(ox + x)) * 3, v, 3);
+        }
+    ktpel_image_free(&grey);
+    ktpel_image_free(&small);
+    return err;
+}
+
 static ktpel_err finger_drawing(sbuf *out, const person *x, const person *y, int pos,
                                 const ktpel_fp_pair *pairs, int n, ktpel_errbuf *eb)
 {
@@ -425,6 +470,10 @@ static ktpel_err finger_drawing(sbuf *out, const person *x, const person *y, int
     ktpel_err err = ktpel_image_alloc(&img, w, h, 3, 0, eb);
     if (!err)
         err = ktpel_image_fill(&img, col_white, eb);
+    if (!err)
+        err = draw_print(&img, &a, x->print[pos], x->print_len[pos], eb);
+    if (!err)
+        err = draw_print(&img, &b, y->print[pos], y->print_len[pos], eb);
     if (!err)
         err = draw_pairs(&img, &a, &b, pairs, n, eb);
     if (!err)

@@ -12,7 +12,7 @@
 #include "store_internal.h"
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 30)
-#define DB_COUNT         10
+#define DB_COUNT         15
 
 ktpel_err dc_mdb_fail(ktpel_errbuf *eb, int rc, const char *what)
 {
@@ -108,15 +108,17 @@ ktpel_err dc_meta_put_u64(ktpel_store *s, MDB_txn *txn, const char *key, uint64_
 /* ---- opening ----------------------------------------------------------------------------- */
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",  "residents", "fp_iso",          "fp_compact",     "status",
-    "queue", "results",   "gallery_members", "gallery_chunks", "audit",
+    "meta",   "residents", "fp_iso",          "fp_compact",     "status",
+    "queue",  "results",   "gallery_members", "gallery_chunks", "audit",
+    "images", "captures",  "packets",         "iris",           "cards",
 };
 
 static MDB_dbi *db_slot(ktpel_store *s, int i)
 {
     MDB_dbi *slots[DB_COUNT] = {&s->meta,           &s->residents, &s->fp_iso,  &s->fp_compact,
                                 &s->status,         &s->queue,     &s->results, &s->gallery_members,
-                                &s->gallery_chunks, &s->audit};
+                                &s->gallery_chunks, &s->audit,     &s->images,  &s->captures,
+                                &s->packets,        &s->iris,      &s->cards};
     return slots[i];
 }
 
@@ -130,7 +132,15 @@ static ktpel_err open_databases(ktpel_store *s, ktpel_errbuf *eb)
     for (int i = 0; i < DB_COUNT; i++) {
         int rc = mdb_dbi_open(txn, db_names[i], s->read_only ? 0 : MDB_CREATE, db_slot(s, i));
         if (rc) {
+            uint64_t old = 0; /* a store of an older schema lacks the newer databases */
+            if (rc == MDB_NOTFOUND && i > 0 && !dc_meta_get_u64(s, txn, "schema", &old, NULL) &&
+                old != KTPEL_STORE_SCHEMA && old != 0)
+                rc = MDB_VERSION_MISMATCH;
             mdb_txn_abort(txn);
+            if (rc == MDB_VERSION_MISMATCH)
+                return ktpel_fail(eb, KTPEL_EUNSUPPORTED,
+                                  "store %s: schema version %llu, this ktpel reads version %d",
+                                  s->dir, (unsigned long long)old, KTPEL_STORE_SCHEMA);
             if (rc == MDB_NOTFOUND)
                 return ktpel_fail(eb, KTPEL_EFORMAT,
                                   "store %s: no database '%s' (not a ktpel store)", s->dir,

@@ -30,6 +30,11 @@ struct ktpel_store {
     MDB_dbi gallery_members; /* gallery id (u32 BE) -> NIK */
     MDB_dbi gallery_chunks;  /* position + chunk number (u32 BE) -> chunk */
     MDB_dbi audit;           /* sequence (u64 BE) -> chained entry */
+    MDB_dbi images;          /* NIK + kind + position + capture -> JPEG/PNG bytes */
+    MDB_dbi captures;        /* NIK -> capture metadata of a sealed packet */
+    MDB_dbi packets;         /* packet id (32 hex) -> packet received (replay check) */
+    MDB_dbi iris;            /* NIK + eye (1 right, 2 left) -> serialised iris code */
+    MDB_dbi cards;           /* personalised cards, register counters, imported receipts */
     bool read_only;
     char dir[4096];
 };

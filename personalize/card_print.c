@@ -576,6 +576,12 @@ ktpel_err ktpel_card_write_pdf(const ktpel_card_input *in, const char *path,
         pdf_append, &buf, KTPEL_CARD_WIDTH_MM * pt_per_mm, KTPEL_CARD_HEIGHT_MM * pt_per_mm);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, "KTP-el");
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ktpel card print");
+    /* The issue date, not the clock: the same card gives the same bytes (a resumed
+     * `ktpel personalize` rewrites identical files). */
+    char created[40];
+    snprintf(created, sizeof created, "%04d-%02d-%02dT00:00:00+07:00", in->issue_date.year,
+             in->issue_date.month, in->issue_date.day);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, created);
     cairo_t *cr = cairo_create(s);
     cairo_scale(cr, pt_per_mm, pt_per_mm);
     err = paint(cr, in, report, eb);

@@ -10,7 +10,7 @@
  * describe exactly that snapshot, however many commits the live store made meanwhile.
  *
  * Manifest: ASCII lines "KEY VALUE\n", every key exactly once and in this order:
- *   ktpel-backup 1                  manifest format version
+ *   ktpel-backup 2                  manifest format version (2: 15 named databases)
  *   ktpel_version 0.1.0             the ktpel that made it (1..31 printable, no space)
  *   time 1718000000                 unix seconds when it was made
  *   schema 1                        the store's schema version
@@ -37,11 +37,11 @@
 extern "C" {
 #endif
 
-#define KTPEL_BACKUP_FORMAT   1
+#define KTPEL_BACKUP_FORMAT   2
 #define KTPEL_BACKUP_MANIFEST "MANIFEST.ktpel"
 #define KTPEL_BACKUP_DATA     "data.mdb"
 /* Named databases of the store (docs/store.md), counted in the manifest. */
-#define KTPEL_BACKUP_DBS 10
+#define KTPEL_BACKUP_DBS 15
 /* A manifest larger than this is refused unread. */
 #define KTPEL_BACKUP_MANIFEST_MAX 4096
 

@@ -19,6 +19,12 @@
  * not a parameter: it is what the genuine score distribution gives at these thresholds and
  * is measured on populations with planted duplicates (tests, bench).
  *
+ * Irises (docs/dedup.md): where both residents have a code of an eye, the eye's hd_norm
+ * becomes evidence on the same scale (ktpel_dedup_iris_evidence, from the iris engine's
+ * impostor model) and is fused as one more finger; a candidate whose two eyes both clearly
+ * differ (KTPEL_DEDUP_IRIS_DIFFER_*) is marked iris_differs and cannot make a DUPLICATE. A
+ * resident without fingers is deduplicated by its irises alone.
+ *
  * Cost: a first stage compares only the two index fingers (positions 2 and 7: the best
  * captured, and the ones on the chip); a gallery resident whose evidence there stays below
  * 1 (about 2 % of impostors) cannot reach any threshold and gets no further comparison; the
@@ -45,9 +51,14 @@ extern "C" {
 #endif
 
 #define KTPEL_DEDUP_MAX_CANDIDATES 10
-/* Finger scores that ktpel_dedup_fuse takes into account at most. */
-#define KTPEL_MAX_FINGERS_FUSED   16
-#define KTPEL_DEDUP_DEFAULT_BATCH 64
+/* Finger scores (and iris evidence) that ktpel_dedup_fuse takes into account at most. */
+#define KTPEL_MAX_FINGERS_FUSED 16
+/* Iris refutation: an eye differs when its comparison covers at least this many bits and
+ * scores hd_norm at or above this (impostor irises: 0.436 +- 0.023; genuine: 0.13 +- 0.08 on
+ * CASIA-IrisV1, docs/iris.md). A candidate whose two eyes both differ is not a DUPLICATE. */
+#define KTPEL_DEDUP_IRIS_DIFFER_HD   0.40
+#define KTPEL_DEDUP_IRIS_DIFFER_BITS 400
+#define KTPEL_DEDUP_DEFAULT_BATCH    64
 /* Default target rates (fractions of searches of residents not enrolled before). */
 #define KTPEL_DEDUP_FPIR_ADJUDICATE 1e-3
 #define KTPEL_DEDUP_FPIR_DUPLICATE  1e-5
@@ -55,6 +66,9 @@ extern "C" {
 typedef struct ktpel_dedup_candidate {
     char nik[KTPEL_NIK_LEN + 1];
     double score;
+    /* Both eyes of both residents were compared and both differ (iris refutation,
+     * docs/dedup.md): this candidate alone cannot make a DUPLICATE. */
+    bool iris_differs;
 } ktpel_dedup_candidate;
 
 typedef struct ktpel_dedup_decision {
@@ -81,12 +95,13 @@ typedef struct ktpel_dedup_options {
 
 typedef struct ktpel_dedup_stats {
     size_t decided, unique, duplicate, adjudicate, batches;
-    uint64_t comparisons;  /* finger comparisons made */
-    uint64_t pairs;        /* resident pairs searched (gallery and batch) */
-    uint64_t full_pairs;   /* of them, pairs that passed the first stage */
-    double seconds;        /* searching time (not committing) */
-    uint64_t chunk_copies; /* gallery chunks that had to be copied to be aligned (0 when the
-                              memory map is read in place, as expected on LMDB 0.9) */
+    uint64_t comparisons;      /* finger comparisons made */
+    uint64_t pairs;            /* resident pairs searched (gallery and batch) */
+    uint64_t full_pairs;       /* of them, pairs that passed the first stage */
+    uint64_t iris_comparisons; /* eye comparisons made (each over the shifts) */
+    double seconds;            /* searching time (not committing) */
+    uint64_t chunk_copies;     /* gallery chunks that had to be copied to be aligned (0 when the
+                                  memory map is read in place, as expected on LMDB 0.9) */
 } ktpel_dedup_stats;
 
 /* Decides queued residents batch by batch; fn (may be NULL) is called for each decision
@@ -108,6 +123,14 @@ ktpel_err ktpel_dedup_result_get(ktpel_store *s, const char *nik, ktpel_dedup_de
 
 /* The resident score of count finger scores (see above); 0 for count 0. */
 double ktpel_dedup_fuse(const float *finger_scores, int count);
+/* Evidence of one finger score, max(0, -log10 FMR - 1) with the fingerprint engine's FMR. */
+double ktpel_dedup_finger_evidence(float score);
+/* Evidence of one eye's comparison, max(0, -log10 FMR - 1) with the iris engine's impostor
+ * model (ktpel_iris_fmr_for_threshold): the same scale as a finger's. */
+double ktpel_dedup_iris_evidence(double hd_norm);
+/* The resident score of count evidence values (fingers and eyes alike; ktpel_dedup_fuse is
+ * this over the fingers' evidence). */
+double ktpel_dedup_fuse_evidence(const double *evidence, int count);
 /* The resident score threshold for a target FPIR against a gallery of n residents. */
 double ktpel_dedup_threshold(double fpir, size_t n);
 

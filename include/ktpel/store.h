@@ -25,7 +25,7 @@ extern "C" {
 
 /* Version of the layout of docs/store.md. A store of another version is refused
  * (KTPEL_EUNSUPPORTED) rather than misread. */
-#define KTPEL_STORE_SCHEMA 1
+#define KTPEL_STORE_SCHEMA 2
 /* The folder used when neither --store nor KTPEL_STORE names one. */
 #define KTPEL_STORE_DEFAULT_DIR "ktpel-store"
 
@@ -72,6 +72,52 @@ ktpel_err ktpel_store_status_get(ktpel_store *s, const char *nik, ktpel_status_h
  * head (in a fixed order): equal digests mean equal stored data. For tests and for checking
  * that a rejected enrolment changed nothing. */
 ktpel_err ktpel_store_digest(ktpel_store *s, uint8_t digest[32], ktpel_errbuf *eb);
+
+/* ---- images, capture metadata, received packets (datacenter/store_images.c) ---- */
+
+/* What an image is; stored values, never renumber. */
+typedef enum ktpel_store_image_kind {
+    KTPEL_STORE_IMAGE_FACE = 1,      /* face_K.jpg (position 0) */
+    KTPEL_STORE_IMAGE_SIGNATURE = 2, /* signature_K.png (position 0) */
+    KTPEL_STORE_IMAGE_FINGER = 3,    /* finger_NN_K.png (position NN, 1..10) */
+    KTPEL_STORE_IMAGE_IRIS = 4,      /* iris_right_K.png (position 1), iris_left_K.png (2) */
+} ktpel_store_image_kind;
+
+/* The stored image of nik (the file's bytes as ingested: JPEG or PNG), malloc'd (free() it).
+ * capture: 1..16. KTPEL_ENOTFOUND when there is none. */
+ktpel_err ktpel_store_image_get(ktpel_store *s, const char *nik, ktpel_store_image_kind kind,
+                                int position, int capture, uint8_t **data, size_t *len,
+                                ktpel_errbuf *eb);
+/* How many images of nik are stored. */
+ktpel_err ktpel_store_image_count(ktpel_store *s, const char *nik, size_t *count, ktpel_errbuf *eb);
+
+/* How an enrolment that came in a sealed packet was captured: the packet's packet.txt and
+ * capture.txt as received (docs/packet-format.md: station, operator, devices, times,
+ * quality). Release with ktpel_store_capture_clear. */
+typedef struct ktpel_store_capture {
+    char packet_id[33];
+    char *packet_txt;  /* NUL-terminated */
+    char *capture_txt; /* NUL-terminated */
+} ktpel_store_capture;
+
+/* KTPEL_ENOTFOUND when nik has none (not stored, or ingested from a folder). */
+ktpel_err ktpel_store_capture_get(ktpel_store *s, const char *nik, ktpel_store_capture *out,
+                                  ktpel_errbuf *eb);
+void ktpel_store_capture_clear(ktpel_store_capture *c);
+
+/* A sealed packet the store accepted (the replay record). */
+typedef struct ktpel_store_packet {
+    char packet_id[33];
+    uint8_t content_sha256[32]; /* of the signed container */
+    int64_t ingested;           /* unix seconds */
+    bool stored;                /* true: it stored the enrolment; false: already stored */
+    char nik[17];
+    char station_id[33];
+} ktpel_store_packet;
+
+/* KTPEL_ENOTFOUND when the packet id was never accepted. */
+ktpel_err ktpel_store_packet_get(ktpel_store *s, const char *packet_id, ktpel_store_packet *out,
+                                 ktpel_errbuf *eb);
 
 #ifdef __cplusplus
 }

@@ -81,8 +81,8 @@ static void expect_refused(const char *from, const char *to, ktpel_err code, con
 static void test_malformed(void **state)
 {
     (void)state;
-    expect_refused("ktpel-backup 1", "ktpel-backup 2", KTPEL_EUNSUPPORTED, "format version 2");
-    expect_refused("ktpel-backup 1", "ktpel-backup 01", KTPEL_EFORMAT, "line 1");
+    expect_refused("ktpel-backup 2", "ktpel-backup 1", KTPEL_EUNSUPPORTED, "format version 1");
+    expect_refused("ktpel-backup 2", "ktpel-backup 02", KTPEL_EFORMAT, "line 1");
     expect_refused("time 1718000000", "time -5", KTPEL_EFORMAT, "line 3: bad value for time");
     expect_refused("time 1718000000", "time 99999999999999999999", KTPEL_EFORMAT, "line 3");
     expect_refused("schema 1\n", "", KTPEL_EFORMAT, "line 4: expected 'schema VALUE'");
@@ -92,11 +92,11 @@ static void test_malformed(void **state)
     expect_refused("count.meta 18446744073709551615", "count.meta 18446744073709551616",
                    KTPEL_EFORMAT, "count.meta");
     expect_refused("count.residents", "count.resident", KTPEL_EFORMAT, "count.residents");
-    expect_refused("count.audit 9003\n", "count.audit 9003\nextra 1\n", KTPEL_EFORMAT,
-                   "line 17: expected 'audit_length VALUE'");
-    expect_refused("store_digest", "store_digest 00\nstore_digest", KTPEL_EFORMAT, "line 19");
+    expect_refused("audit_length", "extra 1\naudit_length", KTPEL_EFORMAT,
+                   "line 22: expected 'audit_length VALUE'");
+    expect_refused("store_digest", "store_digest 00\nstore_digest", KTPEL_EFORMAT, "line 24");
     expect_refused("audit_length 9003", "audit_length 9003 ", KTPEL_EFORMAT, "audit_length");
-    expect_refused("\nstore_digest", "\r\nstore_digest", KTPEL_EFORMAT, "line 18");
+    expect_refused("\nstore_digest", "\r\nstore_digest", KTPEL_EFORMAT, "line 23");
 }
 
 static void test_cut_and_extended(void **state)

@@ -51,7 +51,7 @@ void dc_decision_text(const ktpel_dedup_decision *d, bool with_decision)
         printf(" %s", ktpel_status_id(d->decision));
     for (int i = 0; i < d->candidate_count; i++)
         printf(" %s:%.3f%s", d->candidates[i].nik, d->candidates[i].score,
-               d->candidates[i].iris_differs ? "(irises-differ)" : "");
+               d->candidates[i].iris_unconfirmed ? "(irises-do-not-confirm)" : "");
     printf("\n");
 }
 
@@ -67,8 +67,8 @@ void dc_decision_json(cli_json *j, const ktpel_dedup_decision *d)
         char score[32];
         snprintf(score, sizeof score, "%.3f", d->candidates[i].score);
         cli_json_double(j, "score", atof(score));
-        if (d->candidates[i].iris_differs)
-            cli_json_bool(j, "iris_differs", true);
+        if (d->candidates[i].iris_unconfirmed)
+            cli_json_bool(j, "iris_unconfirmed", true);
         cli_json_end_object(j);
     }
     cli_json_end_array(j);

@@ -45,14 +45,14 @@ static int better(const ktpel_dedup_candidate *a, const ktpel_dedup_candidate *b
     return strcmp(a->nik, b->nik) < 0;
 }
 
-void dc_candidates_add(dc_candidate_list *l, const char *nik, double score, bool iris_differs)
+void dc_candidates_add(dc_candidate_list *l, const char *nik, double score, bool iris_unconfirmed)
 {
     ktpel_dedup_candidate c;
     memset(&c, 0, sizeof c);
     memcpy(c.nik, nik, KTPEL_NIK_LEN);
     c.nik[KTPEL_NIK_LEN] = '\0';
     c.score = score;
-    c.iris_differs = iris_differs;
+    c.iris_unconfirmed = iris_unconfirmed;
     if (l->n == KTPEL_DEDUP_MAX_CANDIDATES && !better(&c, &l->c[l->n - 1]))
         return;
     int i = l->n < KTPEL_DEDUP_MAX_CANDIDATES ? l->n++ : l->n - 1;
@@ -75,24 +75,25 @@ static float compare_one(const dc_probe *p, int position, const void *g, bool se
 }
 
 /* Evidence of the eyes that both residents have (0..2 values into x; eye order right, left)
- * and whether the irises refute the pair: both eyes compared over enough bits, both far
- * from a match (docs/dedup.md). */
+ * and whether the irises leave the pair unconfirmed: at least one eye compared over enough
+ * bits, and no eye within the confirmation threshold (docs/dedup.md). */
 static int iris_evidence(const dc_dedup_batch *b, const dc_probe *p,
-                         const ktpel_iris_code *const *other, double *x, bool *differs,
+                         const ktpel_iris_code *const *other, double *x, bool *unconfirmed,
                          dc_search_counts *n)
 {
-    int m = 0, far = 0;
+    int m = 0, compared = 0, confirmed = 0;
     for (int e = 0; e < DC_EYES; e++) {
         if (!p->iris_probe[e] || !other[e])
             continue;
         ktpel_iris_score sc = ktpel_iris_probe_compare(p->iris_probe[e], other[e]);
         double hd = sc.hd_norm < 0 ? 0 : sc.hd_norm;
         x[m++] = hd >= 0.5 ? 0 : b->iris_evidence[(int)(hd * DC_IRIS_STEPS)];
-        far += sc.bits_compared >= KTPEL_DEDUP_IRIS_DIFFER_BITS &&
-               sc.hd_norm >= KTPEL_DEDUP_IRIS_DIFFER_HD;
+        compared += sc.bits_compared >= KTPEL_DEDUP_IRIS_MIN_BITS;
+        confirmed +=
+            sc.bits_compared >= KTPEL_DEDUP_IRIS_MIN_BITS && sc.hd_norm <= b->iris_confirm_hd;
     }
     n->iris += (uint64_t)m;
-    *differs = far == DC_EYES;
+    *unconfirmed = compared > 0 && confirmed == 0;
     return m;
 }
 
@@ -113,10 +114,10 @@ static double fuse(const float *scores, int m, const double *eyes, int k)
  * early: such a pair scores below every threshold. */
 static double score_pair(const dc_dedup_batch *b, const dc_probe *p, const void *const *other,
                          const ktpel_iris_code *const *other_iris, bool serialised,
-                         ktpel_fp_workspace *ws, dc_search_counts *n, bool *iris_differs)
+                         ktpel_fp_workspace *ws, dc_search_counts *n, bool *iris_unconfirmed)
 {
     double eyes[DC_EYES], xe = 0;
-    int ne = iris_evidence(b, p, other_iris, eyes, iris_differs, n);
+    int ne = iris_evidence(b, p, other_iris, eyes, iris_unconfirmed, n);
     for (int i = 0; i < ne; i++)
         xe += eyes[i];
     float scores[DC_FINGERS];
@@ -306,7 +307,7 @@ static ktpel_err gallery_nik(ktpel_store *s, MDB_txn *txn, uint32_t gid, char *n
 typedef struct hit {
     uint32_t probe, gid;
     double score;
-    bool iris_differs;
+    bool iris_unconfirmed;
 } hit;
 
 typedef struct hit_list {
@@ -393,10 +394,11 @@ static void decide(dc_probe *p, const dc_candidate_list *l, double t_dup)
     memcpy(d->nik, p->nik, sizeof d->nik);
     d->candidate_count = l->n;
     memcpy(d->candidates, l->c, (size_t)l->n * sizeof *l->c);
-    /* A DUPLICATE needs a candidate above the threshold that the irises do not refute. */
+    /* A DUPLICATE needs a candidate above the threshold that the irises, where both residents
+     * have them, confirm. */
     bool dup = false;
     for (int i = 0; i < l->n; i++)
-        dup |= l->c[i].score >= t_dup && !l->c[i].iris_differs;
+        dup |= l->c[i].score >= t_dup && !l->c[i].iris_unconfirmed;
     d->decision = l->n == 0 ? KTPEL_STATUS_UNIQUE
                   : dup     ? KTPEL_STATUS_DUPLICATE
                             : KTPEL_STATUS_ADJUDICATE;
@@ -423,7 +425,7 @@ ktpel_err dc_dedup_search(dc_dedup_batch *b, MDB_txn *txn, const double *t_adj,
         err = gallery_nik(b->s, txn, hits.h[h].gid, nik, eb);
         if (!err)
             dc_candidates_add(&lists[hits.h[h].probe], nik, hits.h[h].score,
-                              hits.h[h].iris_differs);
+                              hits.h[h].iris_unconfirmed);
     }
     if (copies)
         *copies += v.copy_count;
@@ -565,7 +567,7 @@ static void describe(const ktpel_dedup_decision *d, char *text, size_t size)
     for (int i = 0; i < d->candidate_count && i < 3 && n > 0 && (size_t)n < size; i++)
         n += snprintf(text + n, size - (size_t)n, "%s%s %.2f%s", i ? ", " : ": candidates ",
                       d->candidates[i].nik, d->candidates[i].score,
-                      d->candidates[i].iris_differs ? " (irises differ)" : "");
+                      d->candidates[i].iris_unconfirmed ? " (irises do not confirm)" : "");
 }
 
 /* Commits the decided batch: results, statuses, audit, queue, gallery, batch counter. */
@@ -736,6 +738,7 @@ ktpel_err dc_dedup_workspaces_new(dc_dedup_batch *b, ktpel_errbuf *eb)
         err = ktpel_fp_workspace_new(&b->ws[t], eb);
     for (int k = 0; k <= DC_IRIS_STEPS / 2; k++)
         b->iris_evidence[k] = ktpel_dedup_iris_evidence((double)k / DC_IRIS_STEPS);
+    b->iris_confirm_hd = ktpel_iris_threshold_for_fmr(KTPEL_DEDUP_IRIS_CONFIRM_FMR);
     return err;
 }
 

@@ -50,6 +50,7 @@ typedef struct dc_dedup_batch {
     int threads;
     dc_search_counts counts;
     double iris_evidence[DC_IRIS_STEPS / 2 + 1]; /* at hd_norm = k / DC_IRIS_STEPS, 0..0.5 */
+    double iris_confirm_hd; /* an eye confirms at hd_norm <= this (KTPEL_DEDUP_IRIS_CONFIRM_FMR) */
 } dc_dedup_batch;
 
 /* Copies opt with the defaults filled in; checks the batch size. */
@@ -64,7 +65,7 @@ void dc_dedup_workspaces_free(dc_dedup_batch *b);
 int dc_dedup_lock(ktpel_store *s, ktpel_errbuf *eb);
 
 /* Keeps the KTPEL_DEDUP_MAX_CANDIDATES best (higher score, then lower NIK). */
-void dc_candidates_add(dc_candidate_list *l, const char *nik, double score, bool iris_differs);
+void dc_candidates_add(dc_candidate_list *l, const char *nik, double score, bool iris_unconfirmed);
 
 /* Gives probe p the iris code of eye e (0 right, 1 left) from its serialised form. */
 ktpel_err dc_probe_set_iris(dc_probe *p, int e, const void *serial, size_t len, ktpel_errbuf *eb);

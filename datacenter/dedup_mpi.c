@@ -68,7 +68,7 @@ void ktpel_mpi_finalize(void)
 /* A candidate as sent to rank 0: fixed size, so that MPI_Gatherv moves plain bytes. */
 typedef struct wire_candidate {
     uint32_t probe; /* index in the batch */
-    uint32_t flags; /* bit 0: irises differ */
+    uint32_t flags; /* bit 0: irises do not confirm */
     double score;
     char nik[KTPEL_NIK_LEN];
 } wire_candidate;
@@ -314,7 +314,7 @@ static ktpel_err gather_candidates(mpi_run *m, dc_candidate_list *lists, ktpel_e
         for (int c = 0; c < lists[i].n; c++, k++) {
             mine[k].probe = (uint32_t)i;
             mine[k].score = lists[i].c[c].score;
-            mine[k].flags = lists[i].c[c].iris_differs ? 1u : 0u;
+            mine[k].flags = lists[i].c[c].iris_unconfirmed ? 1u : 0u;
             memcpy(mine[k].nik, lists[i].c[c].nik, KTPEL_NIK_LEN);
         }
     ktpel_err err = bad ? ktpel_fail(eb, KTPEL_ENOMEM, "dedup --mpi: out of memory") : KTPEL_OK;

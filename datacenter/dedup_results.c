@@ -6,8 +6,9 @@
 
 #include "dedup_results.h"
 
-#define RESULT_HEADER  11
-#define RESULT_ENTRY   (KTPEL_NIK_LEN + 8 + 1) /* NIK, score, flags (bit 0: irises differ) */
+#define RESULT_HEADER 11
+#define RESULT_ENTRY  (KTPEL_NIK_LEN + 8 + 1) /* NIK, score, flags (bit 0: irises do not confirm)  \
+                                               */
 #define RESULT_VERSION 2
 
 ktpel_err dc_result_decode(const MDB_val *k, const MDB_val *v, ktpel_dedup_decision *d,
@@ -29,7 +30,7 @@ ktpel_err dc_result_decode(const MDB_val *k, const MDB_val *v, ktpel_dedup_decis
         memcpy(d->candidates[i].nik, c, KTPEL_NIK_LEN);
         uint64_t bits = dc_get_be64(c + KTPEL_NIK_LEN);
         memcpy(&d->candidates[i].score, &bits, 8);
-        d->candidates[i].iris_differs = c[KTPEL_NIK_LEN + 8] & 1;
+        d->candidates[i].iris_unconfirmed = c[KTPEL_NIK_LEN + 8] & 1;
     }
     return KTPEL_OK;
 }
@@ -63,7 +64,7 @@ ktpel_err dc_result_write(ktpel_store *s, MDB_txn *txn, const ktpel_dedup_decisi
         uint64_t bits;
         memcpy(&bits, &d->candidates[i].score, 8);
         dc_put_be64(buf + off + KTPEL_NIK_LEN, bits);
-        buf[off + KTPEL_NIK_LEN + 8] = d->candidates[i].iris_differs ? 1 : 0;
+        buf[off + KTPEL_NIK_LEN + 8] = d->candidates[i].iris_unconfirmed ? 1 : 0;
     }
     MDB_val k = DC_NIK_KEY(d->nik), v = {off, buf};
     int rc = mdb_put(txn, s->results, &k, &v, 0);

@@ -21,9 +21,11 @@
  *
  * Irises (docs/dedup.md): where both residents have a code of an eye, the eye's hd_norm
  * becomes evidence on the same scale (ktpel_dedup_iris_evidence, from the iris engine's
- * impostor model) and is fused as one more finger; a candidate whose two eyes both clearly
- * differ (KTPEL_DEDUP_IRIS_DIFFER_*) is marked iris_differs and cannot make a DUPLICATE. A
- * resident without fingers is deduplicated by its irises alone.
+ * impostor model) and is fused as one more finger. Where the irises were compared, a
+ * candidate none of whose eyes confirms the match (KTPEL_DEDUP_IRIS_*) is marked
+ * iris_unconfirmed and cannot make a DUPLICATE: an automatic decision that takes an identity
+ * away needs both modalities when both exist; a person adjudicates. A resident without
+ * fingers is deduplicated by its irises alone.
  *
  * Cost: a first stage compares only the two index fingers (positions 2 and 7: the best
  * captured, and the ones on the chip); a gallery resident whose evidence there stays below
@@ -53,11 +55,13 @@ extern "C" {
 #define KTPEL_DEDUP_MAX_CANDIDATES 10
 /* Finger scores (and iris evidence) that ktpel_dedup_fuse takes into account at most. */
 #define KTPEL_MAX_FINGERS_FUSED 16
-/* Iris refutation: an eye differs when its comparison covers at least this many bits and
- * scores hd_norm at or above this (impostor irises: 0.436 +- 0.023; genuine: 0.13 +- 0.08 on
- * CASIA-IrisV1, docs/iris.md). A candidate whose two eyes both differ is not a DUPLICATE. */
-#define KTPEL_DEDUP_IRIS_DIFFER_HD   0.40
-#define KTPEL_DEDUP_IRIS_DIFFER_BITS 400
+/* Iris confirmation: an eye counts when its comparison covers at least this many bits; it
+ * confirms a candidate when its hd_norm is within the iris engine's threshold for this false
+ * match rate (ktpel_iris_threshold_for_fmr: 0.3248; genuine CASIA-IrisV1 eyes miss it 1.4 %
+ * of the time, docs/iris.md). Where at least one eye counts and none confirms, the candidate
+ * is not a DUPLICATE. */
+#define KTPEL_DEDUP_IRIS_MIN_BITS    400
+#define KTPEL_DEDUP_IRIS_CONFIRM_FMR 1e-4
 #define KTPEL_DEDUP_DEFAULT_BATCH    64
 /* Default target rates (fractions of searches of residents not enrolled before). */
 #define KTPEL_DEDUP_FPIR_ADJUDICATE 1e-3
@@ -66,9 +70,9 @@ extern "C" {
 typedef struct ktpel_dedup_candidate {
     char nik[KTPEL_NIK_LEN + 1];
     double score;
-    /* Both eyes of both residents were compared and both differ (iris refutation,
-     * docs/dedup.md): this candidate alone cannot make a DUPLICATE. */
-    bool iris_differs;
+    /* The irises were compared and no eye confirms the match (docs/dedup.md): this candidate
+     * alone cannot make a DUPLICATE. */
+    bool iris_unconfirmed;
 } ktpel_dedup_candidate;
 
 typedef struct ktpel_dedup_decision {

@@ -240,14 +240,14 @@ static void test_irises_decide(void **state)
     assert_int_equal(d->decision, KTPEL_STATUS_DUPLICATE);
     const ktpel_dedup_candidate *c = candidate(d, rows[orig[0]].nik);
     assert_non_null(c);
-    assert_false(c->iris_differs);
+    assert_false(c->iris_unconfirmed);
 
     /* refute: the fingers alone make a duplicate, the eyes differ */
     d = find(a, rows[dup[1]].nik);
     assert_int_equal(d->decision, KTPEL_STATUS_ADJUDICATE);
     c = candidate(d, rows[orig[1]].nik);
     assert_non_null(c);
-    assert_true(c->iris_differs);
+    assert_true(c->iris_unconfirmed);
     size_t before = 0; /* residents queued before it: the gallery of its search */
     while (all_rows[before] != dup[1])
         before++;
@@ -270,7 +270,7 @@ static void test_irises_decide(void **state)
     ktpel_dedup_decision stored;
     ktpel_errbuf eb;
     assert_int_equal(ktpel_dedup_result_get(s, rows[dup[1]].nik, &stored, &eb), KTPEL_OK);
-    assert_true(candidate(&stored, rows[orig[1]].nik)->iris_differs);
+    assert_true(candidate(&stored, rows[orig[1]].nik)->iris_unconfirmed);
     ktpel_store_close(s);
 
     /* independent of threads and batch size */
@@ -283,7 +283,7 @@ static void test_irises_decide(void **state)
         for (int k = 0; k < x->candidate_count; k++) {
             assert_string_equal(x->candidates[k].nik, y->candidates[k].nik);
             assert_true(x->candidates[k].score == y->candidates[k].score);
-            assert_int_equal(x->candidates[k].iris_differs, y->candidates[k].iris_differs);
+            assert_int_equal(x->candidates[k].iris_unconfirmed, y->candidates[k].iris_unconfirmed);
         }
     }
     free(a);
@@ -341,8 +341,8 @@ static void test_mpi_same_as_one_machine(void **state)
         for (int c = 0; c < x->candidate_count; c++) {
             assert_string_equal(x->candidates[c].nik, y->candidates[c].nik);
             assert_true(x->candidates[c].score == y->candidates[c].score);
-            assert_int_equal(x->candidates[c].iris_differs, y->candidates[c].iris_differs);
-            differs += y->candidates[c].iris_differs;
+            assert_int_equal(x->candidates[c].iris_unconfirmed, y->candidates[c].iris_unconfirmed);
+            differs += y->candidates[c].iris_unconfirmed;
         }
     }
     assert_true(differs > 0); /* the refuted candidate came through the ranks */
@@ -384,7 +384,7 @@ static void test_ambiguous_fingers_iris_decides(void **state)
     d = find(a, rows[dup[3]].nik);
     assert_int_equal(d->decision, KTPEL_STATUS_DUPLICATE);
     assert_true(d->candidates[0].score > score + 1);
-    assert_false(d->candidates[0].iris_differs);
+    assert_false(d->candidates[0].iris_unconfirmed);
     free(a);
 }
 

@@ -33,6 +33,7 @@ static const char page_style[] =
     "figure{display:inline-block;margin:.4em;border:1px solid #ddd;padding:.3em;"
     "vertical-align:top}figcaption{font-size:.85em;color:#444;max-width:505px}"
     "img.foto{width:75px;border:1px solid #ccc}img.kartu{width:505px}"
+    "td.gagal{color:#fff;background:#b3261e;font-weight:bold}"
     ".ket{color:#555}.kecil{font-size:.85em;color:#555}code{background:#f4f4f4}";
 
 /* ---- files ---------------------------------------------------------------------------------- */
@@ -106,7 +107,11 @@ static int table_row(sbuf *b, char *line, bool header)
     sb_printf(b, "<tr>");
     for (int i = 0; i < n; i++) {
         bool number = !header && figure(cells[i]);
-        sb_printf(b, header ? "<th>" : number ? "<td class=\"n\">" : "<td>");
+        bool failed = !header && (!strcmp(cells[i], "FAILED") || !strcmp(cells[i], "GAGAL"));
+        sb_printf(b, header   ? "<th>"
+                     : failed ? "<td class=\"gagal\">"
+                     : number ? "<td class=\"n\">"
+                              : "<td>");
         sb_esc(b, cells[i]);
         sb_printf(b, header ? "</th>" : "</td>");
     }
@@ -454,10 +459,13 @@ ktpel_err ktpel_report_pipeline(ktpel_store *s, const char *dir,
                   "<a href=\"%s/index.html\">%s/</a>.",
                   opt->dedup_report, opt->dedup_report);
     sb_printf(&b, "</p>\n");
-    for (size_t i = 0; !err && i < opt->table_count; i++)
+    /* the first table (a summary), then the cards, so that both are on the first screen */
+    for (size_t i = 0; !err && i < opt->table_count && i < 1; i++)
         err = caller_table(&b, opt->tables[i], eb);
     if (!err)
         err = cards_section(&b, dir, opt, eb);
+    for (size_t i = 1; !err && i < opt->table_count; i++)
+        err = caller_table(&b, opt->tables[i], eb);
     if (!err) {
         case_table(&b, s, dir, opt, &c, true);
         case_table(&b, s, dir, opt, &c, false);

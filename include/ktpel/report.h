@@ -32,8 +32,10 @@ ktpel_err ktpel_report_dedup(ktpel_store *s, const char *dir, size_t *cases, ktp
  * from the store: the residents by status, every duplicate (found by deduplication alone or by
  * an officer) with both photos, scores and who decided, the adjudication cases decided
  * "different". What only the caller knows (timings, the desk's outcomes, checks against a
- * ground truth) comes as tables in TSV files, shown as they are (escaped). Card images are
- * copied into DIR/kartu/. Self-contained: no script, nothing fetched from the network. */
+ * ground truth) comes as tables in TSV files, shown as they are (escaped; a cell of figures is
+ * right-aligned, a cell "FAILED" or "GAGAL" is marked red). Order: the first table, the cards
+ * (copied into DIR/kartu/), the other tables, then the store's sections. Self-contained: no
+ * script, nothing fetched from the network. */
 typedef struct ktpel_report_pipeline_options {
     const char *title;         /* NULL: "KTP-el: laporan alur lengkap" */
     const char *const *tables; /* TSV files: line 1 the caption, line 2 the header, then rows */

@@ -7,8 +7,8 @@
 #include "dedup_results.h"
 
 #define RESULT_HEADER 11
-#define RESULT_ENTRY  (KTPEL_NIK_LEN + 8 + 1) /* NIK, score, flags (bit 0: irises do not confirm)  \
-                                               */
+/* An entry: NIK, score, flags (bit 0: the irises do not confirm). */
+#define RESULT_ENTRY   (KTPEL_NIK_LEN + 8 + 1)
 #define RESULT_VERSION 2
 
 ktpel_err dc_result_decode(const MDB_val *k, const MDB_val *v, ktpel_dedup_decision *d,

@@ -16,6 +16,7 @@
 #include "ktpel/fp_extract.h"
 #include "ktpel/image.h"
 #include "ktpel/pki.h"
+#include "ktpel/personalize.h"
 
 static const char card_usage[] =
     "usage: ktpel card render --resident DIR|RECORD [--photo IMG] [--signature IMG]\n"
@@ -157,28 +158,13 @@ static const char *default_path(const char *given, const char *dir, const char *
     return buf;
 }
 
-/* The kabupaten/kota as printed under the photo: without "KABUPATEN ", "KAB. ", "KOTA ". */
-static void default_issue_place(const ktpel_resident *r, char *buf, size_t size)
-{
-    static const char *const prefixes[] = {"KABUPATEN ", "KAB. ", "KOTA "};
-    const char *name = r->kabupaten;
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(prefixes[i]);
-        if (strncmp(name, prefixes[i], n) == 0 && name[n]) {
-            name += n;
-            break;
-        }
-    }
-    snprintf(buf, size, "%s", name);
-}
-
 static int issue_fields(const opts *o, const ktpel_resident *r, char *place, size_t size,
                         ktpel_date *date)
 {
     if (o->issue_place)
         snprintf(place, size, "%s", o->issue_place);
     else
-        default_issue_place(r, place, size);
+        ktpel_personalize_issue_place(r, place, size);
     if (!o->issue_date) {
         *date = ktpel_date_jakarta(time(NULL));
         return CLI_OK;

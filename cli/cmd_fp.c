@@ -20,6 +20,7 @@
 #include "ktpel/fp_match.h"
 #include "ktpel/fp_template.h"
 #include "ktpel/image.h"
+#include "ktpel/rng.h"
 
 #define DEFAULT_FMR 1e-4
 /* Probes compared with the whole gallery in `bench --speed`. */
@@ -661,24 +662,14 @@ done:
 
 /* ---- bench --speed ---------------------------------------------------------------------- */
 
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 2685821657736338717ull;
-}
-
 /* A plausible synthetic print: 30..60 minutiae at least 10 pixels apart inside an ellipse
  * of a 300 x 400 image at 500 dpi, directions following a smooth loop-like flow. */
-static ktpel_err synthetic_template(uint64_t *rng, ktpel_fp_compact **out, ktpel_errbuf *eb)
+static ktpel_err synthetic_template(ktpel_rng *rng, ktpel_fp_compact **out, ktpel_errbuf *eb)
 {
     ktpel_minutia m[64];
-    int want = 30 + (int)(next_random(rng) % 31), n = 0;
+    int want = 30 + (int)(ktpel_rng_next(rng) % 31), n = 0;
     for (int tries = 0; n < want && tries < 10000; tries++) {
-        double x = (double)(next_random(rng) % 300), y = (double)(next_random(rng) % 400);
+        double x = (double)(ktpel_rng_next(rng) % 300), y = (double)(ktpel_rng_next(rng) % 400);
         double ex = (x - 150) / 140, ey = (y - 200) / 190;
         if (ex * ex + ey * ey > 1)
             continue;
@@ -688,12 +679,12 @@ static ktpel_err synthetic_template(uint64_t *rng, ktpel_fp_compact **out, ktpel
         if (close)
             continue;
         double flow = atan2(y - 220, x - 150) + 1.5707963 + 0.3 * sin(x / 40.0);
-        if (next_random(rng) & 1)
+        if (ktpel_rng_next(rng) & 1)
             flow += 3.14159265;
         m[n] = (ktpel_minutia){(uint16_t)x,
                                (uint16_t)y,
                                (uint8_t)((long)lround(flow * 128 / 3.14159265) & 255),
-                               (uint8_t)(1 + (next_random(rng) & 1)),
+                               (uint8_t)(1 + (ktpel_rng_next(rng) & 1)),
                                0,
                                0};
         n++;
@@ -740,7 +731,8 @@ static int run_speed(const bench_options *o)
         for (int i = 0; i < n; i++)
             gallery[i] = set.items[i % set.count].compact;
     } else {
-        uint64_t rng = 0x6670737065656400ull;
+        ktpel_rng rng;
+        ktpel_rng_seed(&rng, 0x6670737065656400ull);
         for (int i = 0; i < n; i++)
             if (synthetic_template(&rng, &gallery[i], &eb)) {
                 rc = cli_fail_err(&eb);

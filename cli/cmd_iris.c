@@ -22,6 +22,7 @@
 #include "ktpel/bench.h"
 #include "ktpel/image.h"
 #include "ktpel/iris.h"
+#include "ktpel/rng.h"
 
 #define DEFAULT_FMR  1e-4
 #define SPEED_PROBES 50
@@ -710,22 +711,12 @@ done:
 
 /* ---- bench --speed ---------------------------------------------------------------------- */
 
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 2685821657736338717ull;
-}
-
 /* Random codes with about 3/4 of the bits valid. */
-static void random_code(uint64_t *rng, ktpel_iris_code *c)
+static void random_code(ktpel_rng *rng, ktpel_iris_code *c)
 {
     for (int w = 0; w < KTPEL_IRIS_CODE_WORDS; w++) {
-        c->mask[w] = next_random(rng) | next_random(rng);
-        c->bits[w] = next_random(rng) & c->mask[w];
+        c->mask[w] = ktpel_rng_next(rng) | ktpel_rng_next(rng);
+        c->bits[w] = ktpel_rng_next(rng) & c->mask[w];
     }
     c->quality = 255;
 }
@@ -764,7 +755,8 @@ static int run_speed(const bench_options *o)
         free(set.items);
         return cli_fail_err(&eb);
     }
-    uint64_t rng = 0x6972697373706565ull;
+    ktpel_rng rng;
+    ktpel_rng_seed(&rng, 0x6972697373706565ull);
     for (int i = 0; i < n; i++) {
         if (o->dir)
             gallery[i] = set.items[i % set.count].code;
